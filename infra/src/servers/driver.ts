@@ -1,0 +1,44 @@
+import type { CachePaths } from '../cache.js';
+import type { ServerName } from '../types.js';
+
+export interface ServerContext {
+  paths: CachePaths;
+  /** `<cache>/run/<server>`: pid file, metadata and the stdout/stderr log. Already created. */
+  runDir: string;
+  logFile: string;
+  pidFile: string;
+  log: (line: string) => void;
+}
+
+export type ProbeResult = { ok: true; version?: string } | { ok: false; reason: string };
+
+/** One kind of server: how to install it, start it, recognise it and stop it. */
+export interface ServerDriver {
+  name: ServerName;
+  port: number;
+  /** The URL clients use when the launcher runs it on the standard port. */
+  defaultUrl: string;
+  /** Env var that points at an existing server instead (then nothing is started). */
+  envVar?: string;
+  /** Servers that must answer before this one starts (FerretDB stores into PostgreSQL). */
+  requires?: ServerName[];
+  /** The version the launcher installs, reported when the protocol cannot tell (Kafka). */
+  version: string;
+  /** Substring of /proc/<pid>/cmdline proving a pid file still names this server. */
+  processMarker: string;
+  stop: { signal: NodeJS.Signals; group: boolean; timeoutMs: number };
+  startTimeoutMs: number;
+  /** Makes sure binaries exist (downloading or building them); `cached` = nothing to do. */
+  install(ctx: ServerContext): Promise<{ cached: boolean }>;
+  /** Spawns the server detached and returns its pid; readiness is awaited by the caller via probe. */
+  start(ctx: ServerContext): Promise<number>;
+  /** Answers its real protocol? Short timeouts: called in a loop while the server starts. */
+  probe(url: string): Promise<ProbeResult>;
+  /** One-time setup once it answers (e.g. create FerretDB's database), also when reused. */
+  afterReady?(ctx: ServerContext): Promise<void>;
+}
+
+export function hostPort(url: string, defaultPort: number): { host: string; port: number } {
+  const parsed = new URL(url.includes('://') ? url : `tcp://${url}`);
+  return { host: parsed.hostname || '127.0.0.1', port: parsed.port ? Number(parsed.port) : defaultPort };
+}

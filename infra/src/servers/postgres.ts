@@ -1,0 +1,235 @@
+import { chownSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { ensureDir, foreignUserRoot, isExecutable, isRoot, type CachePaths } from '../cache.js';
+import { InfraError } from '../errors.js';
+import { aptInstall } from '../prereqs.js';
+import { runCommand, runOrFail, spawnDetached, userIds, which } from '../process.js';
+import { FERRETDB_PG_DATABASE, HOST, POSTGRES_OS_USER, PORTS } from '../versions.js';
+import { hostPort, type ProbeResult, type ServerContext, type ServerDriver } from './driver.js';
+
+/**
+ * The launcher's own PostgreSQL cluster on port 5439, FerretDB's storage. It never touches the
+ * machine's own cluster (Debian's runs on 5432): separate data dir, port and socket dir.
+ */
+export function postgresDriver(paths: CachePaths): ServerDriver {
+  // Root cannot run postgres, and the postgres OS user cannot enter root's 0700 home.
+  const clusterRoot = foreignUserRoot(paths, 'postgres');
+  const dataDir = join(clusterRoot, 'data');
+  const socketDir = join(clusterRoot, 'socket');
+  let binDir: string | undefined;
+  let runAs: { uid: number; gid: number; home: string } | undefined;
+
+  const asPostgresUser = (): { uid?: number; gid?: number; env: NodeJS.ProcessEnv } => {
+    if (!runAs) {
+      return { env: process.env };
+    }
+    const env = { ...process.env, HOME: runAs.home, USER: POSTGRES_OS_USER, LOGNAME: POSTGRES_OS_USER };
+    return { uid: runAs.uid, gid: runAs.gid, env };
+  };
+
+  return {
+    name: 'postgres',
+    port: PORTS.postgres,
+    defaultUrl: `postgres://postgres@${HOST}:${PORTS.postgres}/${FERRETDB_PG_DATABASE}`,
+    version: 'debian',
+    processMarker: dataDir,
+    // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for FerretDB's pooled clients.
+    stop: { signal: 'SIGINT', group: false, timeoutMs: 30_000 },
+    startTimeoutMs: 60_000,
+
+    async install(ctx) {
+      let cached = true;
+      binDir = findPostgresBinDir(dataDir);
+      if (!binDir) {
+        await aptInstall(['postgresql'], 'PostgreSQL (the storage of FerretDB)');
+        cached = false;
+        binDir = findPostgresBinDir(dataDir);
+        if (!binDir) {
+          throw new InfraError('apt-get installed postgresql but no postgres/initdb binaries were found under /usr/lib/postgresql.');
+        }
+      }
+      if (isRoot()) {
+        runAs = await userIds(POSTGRES_OS_USER);
+        if (!runAs) {
+          throw new InfraError(`PostgreSQL refuses to run as root and there is no "${POSTGRES_OS_USER}" OS user: install the postgresql package (it creates that user).`);
+        }
+      }
+      ensureDir(clusterRoot);
+      ensureDir(socketDir);
+      if (runAs) {
+        chownSync(clusterRoot, runAs.uid, runAs.gid);
+        chownSync(socketDir, runAs.uid, runAs.gid);
+      }
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+        const user = asPostgresUser();
+        const started = Date.now();
+        await runOrFail('initdb of the launcher PostgreSQL cluster', join(binDir, 'initdb'), ['-D', dataDir, '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], {
+          cwd: clusterRoot,
+          ...user,
+        });
+        ctx.log(`postgres: initialised cluster in ${dataDir} (${Date.now() - started} ms)`);
+        cached = false;
+      }
+      return { cached };
+    },
+
+    async start(ctx) {
+      if (!binDir) {
+        throw new InfraError('PostgreSQL was not installed before starting it.');
+      }
+      const user = asPostgresUser();
+      return spawnDetached({
+        command: join(binDir, 'postgres'),
+        args: ['-D', dataDir, ...postgresServerArgs(socketDir)],
+        cwd: clusterRoot,
+        logFile: ctx.logFile,
+        pidFile: ctx.pidFile,
+        ...user,
+      });
+    },
+
+    probe: probePostgres,
+
+    async afterReady(ctx: ServerContext) {
+      await ensureDatabase(binDir ?? findPostgresBinDir(dataDir), FERRETDB_PG_DATABASE, ctx);
+    },
+  };
+}
+
+/**
+ * Server settings. fsync, synchronous_commit and full_page_writes are off: this cluster holds
+ * dev and CI data only, and crash safety costs a lot of time there (a crash means re-seeding).
+ */
+export function postgresServerArgs(socketDir: string): string[] {
+  const settings: Record<string, string> = {
+    listen_addresses: HOST,
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '200',
+    shared_buffers: '128MB',
+  };
+  return ['-p', String(PORTS.postgres), '-k', socketDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+}
+
+/**
+ * The newest /usr/lib/postgresql/<major>/bin (Debian's layout), or the one matching an existing
+ * data dir (a cluster only starts with the major version that created it).
+ */
+export function findPostgresBinDir(dataDir: string): string | undefined {
+  const usable = (dir: string): boolean => isExecutable(join(dir, 'postgres')) && isExecutable(join(dir, 'initdb'));
+  let clusterMajor: string | undefined;
+  try {
+    clusterMajor = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  } catch {
+    clusterMajor = undefined;
+  }
+  let majors: string[] = [];
+  try {
+    majors = readdirSync('/usr/lib/postgresql').filter((name) => /^\d+$/.test(name));
+  } catch {
+    majors = [];
+  }
+  majors.sort((a, b) => Number(b) - Number(a));
+  if (clusterMajor) {
+    const dir = `/usr/lib/postgresql/${clusterMajor}/bin`;
+    if (usable(dir)) {
+      return dir;
+    }
+    if (majors.length > 0) {
+      throw new InfraError(`The launcher's PostgreSQL cluster in ${dataDir} was made by PostgreSQL ${clusterMajor}, which is not installed: install postgresql-${clusterMajor} or delete that folder.`);
+    }
+  }
+  for (const major of majors) {
+    const dir = `/usr/lib/postgresql/${major}/bin`;
+    if (usable(dir)) {
+      return dir;
+    }
+  }
+  const onPath = which('postgres');
+  if (onPath) {
+    const dir = dirname(realpathSync(onPath));
+    return usable(dir) ? dir : undefined;
+  }
+  return undefined;
+}
+
+async function ensureDatabase(binDir: string | undefined, database: string, ctx: ServerContext): Promise<void> {
+  const psql = binDir && isExecutable(join(binDir, 'psql')) ? join(binDir, 'psql') : which('psql');
+  if (!psql) {
+    throw new InfraError('psql is needed to create the ferretdb database: install postgresql-client.');
+  }
+  const base = ['-h', HOST, '-p', String(PORTS.postgres), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc'];
+  const exists = await runCommand(psql, [...base, `SELECT 1 FROM pg_database WHERE datname = '${database}'`], { cwd: '/' });
+  if (exists.code !== 0) {
+    throw new InfraError(`Cannot query the PostgreSQL on port ${PORTS.postgres} as user postgres without a password: ${exists.stderr.trim()}`);
+  }
+  if (exists.stdout.trim() !== '1') {
+    await runOrFail(`CREATE DATABASE ${database}`, psql, [...base, `CREATE DATABASE ${database}`], { cwd: '/' });
+    ctx.log(`postgres: created database ${database}`);
+  }
+}
+
+/**
+ * Speaks just enough of the PostgreSQL wire protocol to log in as `postgres` and read the
+ * server_version parameter: proves it is PostgreSQL and that trust login works, without psql.
+ */
+export function probePostgres(url: string): Promise<ProbeResult> {
+  const { host, port } = hostPort(url, PORTS.postgres);
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username || 'postgres');
+  return new Promise((resolveProbe) => {
+    const socket = connect({ host, port });
+    let buffer = Buffer.alloc(0);
+    let version: string | undefined;
+    const finish = (result: ProbeResult): void => {
+      socket.destroy();
+      resolveProbe(result);
+    };
+    socket.setTimeout(2_000, () => finish({ ok: false, reason: `no answer from ${host}:${port}` }));
+    socket.once('error', (error) => finish({ ok: false, reason: error.message }));
+    socket.once('connect', () => {
+      const body = Buffer.from(`user\0${user}\0database\0postgres\0\0`, 'utf8');
+      const header = Buffer.alloc(8);
+      header.writeInt32BE(8 + body.length, 0);
+      header.writeInt32BE(196_608, 4); // protocol 3.0
+      socket.write(Buffer.concat([header, body]));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 5) {
+        const type = String.fromCharCode(buffer[0] ?? 0);
+        const length = buffer.readInt32BE(1);
+        if (buffer.length < 1 + length) {
+          return;
+        }
+        const payload = buffer.subarray(5, 1 + length);
+        buffer = buffer.subarray(1 + length);
+        if (type === 'R') {
+          const code = payload.readInt32BE(0);
+          if (code !== 0) {
+            finish({ ok: false, reason: `PostgreSQL asks user ${user} for a password (auth method ${code})` });
+            return;
+          }
+        } else if (type === 'S') {
+          const [name, value] = payload.toString('utf8').split('\0');
+          if (name === 'server_version') {
+            version = value;
+          }
+        } else if (type === 'E') {
+          const message = payload.toString('utf8').split('\0').find((field) => field.startsWith('M'))?.slice(1) ?? 'error';
+          finish({ ok: false, reason: message });
+          return;
+        } else if (type === 'Z') {
+          socket.write(Buffer.from([0x58, 0, 0, 0, 4])); // Terminate
+          finish(version ? { ok: true, version } : { ok: true });
+          return;
+        } else if (type !== 'K' && type !== 'N') {
+          finish({ ok: false, reason: 'not a PostgreSQL server' });
+          return;
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,55 @@
+/** The servers the launcher knows. `ferretdb` is the MongoDB-compatible server; it needs `postgres`. */
+export type ServerName = 'redis' | 'postgres' | 'ferretdb' | 'kafka' | 'elasticsearch';
+
+export const SERVER_NAMES: readonly ServerName[] = ['redis', 'postgres', 'ferretdb', 'kafka', 'elasticsearch'];
+
+/** Accepted by `only`: `mongo` is an alias of `ferretdb` for callers that think in endpoints. */
+export type ServerSelector = ServerName | 'mongo';
+
+export interface InfraEndpoints {
+  /** e.g. `mongodb://127.0.0.1:27017/?directConnection=true` (no database name). */
+  mongoUrl: string;
+  /** Comma-separated `host:port` list, e.g. `127.0.0.1:9092`. */
+  kafkaBrokers: string;
+  /** e.g. `http://127.0.0.1:9200`. */
+  elasticsearchUrl: string;
+  /** e.g. `redis://127.0.0.1:6379`. */
+  redisUrl: string;
+}
+
+/**
+ * Who is behind a port: `started` = a process this launcher started (it has a pid file and
+ * `down` stops it), `reused` = something else answering on the standard port, `external` = the
+ * URL came from an env var (MONGO_URL, ...) and the launcher only checked it.
+ */
+export type ServerOrigin = 'started' | 'reused' | 'external';
+
+export interface ServerStatus {
+  name: ServerName;
+  /** `running` = answers its protocol; `not-answering` = our process lives but does not answer. */
+  state: 'running' | 'stopped' | 'not-answering';
+  origin: ServerOrigin | null;
+  version: string | null;
+  url: string;
+  port: number;
+  pid: number | null;
+  logPath: string | null;
+  /** Why it does not answer, when it does not. */
+  detail?: string;
+}
+
+export interface ServerUpReport extends ServerStatus {
+  /** What this `up` did: started it now, or found it answering already. */
+  action: 'started' | 'reused' | 'external';
+  installMs: number;
+  /** True when nothing had to be downloaded or built. */
+  installCached: boolean;
+  startMs: number;
+}
+
+export interface InfraUpOptions {
+  /** Start only these (and what they need: ferretdb needs postgres). Default: all four endpoints. */
+  only?: ServerSelector[];
+  /** Progress lines; default prints to stdout. */
+  log?: (line: string) => void;
+}

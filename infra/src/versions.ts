@@ -1,0 +1,41 @@
+/**
+ * Pinned versions and ports of everything the launcher runs. Bumping a version here makes the
+ * next `up` install the new one next to the old (install directories are versioned).
+ */
+export const FERRETDB_VERSION = '1.24.2';
+export const KAFKA_VERSION = '3.9.1';
+/** Kafka's own artifacts are built per Scala version; 2.13 is the one Kafka recommends. */
+export const KAFKA_SCALA_VERSION = '2.13';
+/** The slf4j binding Kafka 3.9's own distribution ships (log4j 1 API via reload4j). */
+export const SLF4J_RELOAD4J_VERSION = '1.7.36';
+export const ELASTICSEARCH_VERSION = '8.19.21';
+
+/** Java is needed by Kafka and Elasticsearch; ES 8.19 refuses anything older than 17. */
+export const MIN_JAVA_MAJOR = 17;
+/** FerretDB 1.24's go.mod asks for Go 1.24; an older `go` can switch itself via GOTOOLCHAIN. */
+export const MIN_GO = [1, 24] as const;
+
+export const HOST = '127.0.0.1';
+
+export const PORTS = {
+  redis: 6379,
+  postgres: 5439,
+  ferretdb: 27017,
+  ferretdbDebug: 28088,
+  kafka: 9092,
+  kafkaController: 9093,
+  elasticsearch: 9200,
+  elasticsearchTransport: 9300,
+} as const;
+
+/** The launcher's own PostgreSQL cluster holds one database, FerretDB's. */
+export const FERRETDB_PG_DATABASE = 'ferretdb';
+/** OS user that runs Elasticsearch when the launcher runs as root (ES refuses root). */
+export const ELASTICSEARCH_OS_USER = 'foodxchange-es';
+/** OS user that runs PostgreSQL when the launcher runs as root (postgres refuses root). */
+export const POSTGRES_OS_USER = 'postgres';
+/**
+ * Where root keeps the data of servers that run as another OS user when the cache itself lives
+ * under a home those users cannot traverse (root's home is 0700 on Debian).
+ */
+export const SYSTEM_DATA_ROOT = '/var/lib/foodxchange';
