@@ -50,6 +50,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// If a bug left a promise that never settles, Node would exit 0 on an empty event loop.
+process.on('beforeExit', () => {
+  console.error('infra stopped before finishing: this is a bug in infra/src (rerun with FOODXCHANGE_DEBUG=1).');
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     // The probe clients (mongodb, kafkajs) may keep sockets in teardown: do not wait for them.

@@ -164,14 +164,14 @@ async function ensureServer(
   if (external) {
     const probe = await driver.probe(external);
     if (!probe.ok) {
-      throw new InfraError(`${driver.envVar} is set to ${external} but that ${driver.name} server does not answer (${probe.reason}).`);
+      throw new InfraError(`${driver.envVar} is set to ${external} but no ${driver.label} answers there (${probe.reason}).`);
     }
     return { ...base, state: 'running', origin: 'external', action: 'external', version: probe.version ?? null, url: external, pid: null, logPath: null, startMs: Date.now() - checkStarted };
   }
 
   const url = driver.defaultUrl;
   const ownPid = livePidFromFile(ctx.pidFile, driver.processMarker);
-  let probe = await driver.probe(url);
+  let probe = await probeLocal(driver);
   if (!probe.ok && ownPid !== undefined) {
     // Ours but not answering yet: still starting after a crash of the previous launcher, or hung.
     probe = await waitUntilAnswering(driver, url, ownPid, ctx);
@@ -197,7 +197,7 @@ async function ensureServer(
   }
   if (await isPortOpen(driver.port)) {
     const alternative = driver.envVar ? `, or set ${driver.envVar} to a working server` : '';
-    throw new InfraError(`Port ${driver.port} is taken by something that does not answer as ${driver.name} (${probe.reason}): stop it${alternative}.`);
+    throw new InfraError(`Port ${driver.port} is taken by something that does not answer as ${driver.label} (${probe.reason}): stop it${alternative}.`);
   }
   removeFile(ctx.pidFile);
 
@@ -228,12 +228,23 @@ async function ensureServer(
   };
 }
 
+/**
+ * Probes a server on its standard loopback port, skipping the client when nothing listens: the
+ * MongoDB driver would otherwise spend its whole server-selection timeout on a refused port.
+ */
+async function probeLocal(driver: ServerDriver, url = driver.defaultUrl): Promise<ProbeResult> {
+  if (!(await isPortOpen(driver.port))) {
+    return { ok: false, reason: `nothing listens on port ${driver.port}` };
+  }
+  return driver.probe(url);
+}
+
 /** Polls the real protocol until it answers; fails fast if the process dies meanwhile. */
 async function waitUntilAnswering(driver: ServerDriver, url: string, pid: number, ctx: ServerContext): Promise<ProbeResult> {
   const deadline = Date.now() + driver.startTimeoutMs;
   let last: ProbeResult = { ok: false, reason: 'not probed yet' };
   while (Date.now() < deadline) {
-    last = await driver.probe(url);
+    last = await probeLocal(driver, url);
     if (last.ok) {
       return last;
     }
@@ -277,7 +288,7 @@ export async function status(): Promise<ServerStatus[]> {
         };
       }
       const ownPid = livePidFromFile(ctx.pidFile, driver.processMarker);
-      const probe = await driver.probe(driver.defaultUrl);
+      const probe = await probeLocal(driver);
       const metadata = ownPid !== undefined ? readMetadata(ctx, name) : undefined;
       return {
         ...base,

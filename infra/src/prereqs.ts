@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isRoot, isExecutable } from './cache.js';
 import { InfraError } from './errors.js';
@@ -14,20 +14,60 @@ export interface JavaInstall {
 
 const javaMissing = `Java ${MIN_JAVA_MAJOR} is required to run Kafka and Elasticsearch: install openjdk-${MIN_JAVA_MAJOR}-jre-headless`;
 
-/** The Java that runs Kafka and Elasticsearch: $JAVA_HOME if set, else `java` on PATH. */
+/**
+ * The Java that runs Kafka and Elasticsearch. FOODXCHANGE_JAVA_HOME wins; otherwise, among
+ * $JAVA_HOME, `java` on PATH and /usr/lib/jvm/*, Java 17 (what Kafka 3.9 and ES 8.19 were
+ * checked with here) is preferred, then the oldest newer one: machines often carry a second,
+ * much newer JDK (Kafka 3.9 predates Java 23+ and is not tested there).
+ */
 export async function requireJava(): Promise<JavaInstall> {
-  const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined;
-  const javaOnPath = fromHome && isExecutable(fromHome) ? fromHome : which('java');
-  if (!javaOnPath) {
-    throw new InfraError(`${javaMissing}.`);
+  const explicit = process.env.FOODXCHANGE_JAVA_HOME;
+  const candidates = explicit
+    ? [join(explicit, 'bin', 'java')]
+    : [
+        ...(process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, 'bin', 'java')] : []),
+        ...(which('java') ? [which('java') as string] : []),
+        ...listJvmDirs().map((dir) => join(dir, 'bin', 'java')),
+      ];
+  const found: JavaInstall[] = [];
+  const seen = new Set<string>();
+  for (const candidate of candidates) {
+    if (!isExecutable(candidate)) {
+      continue;
+    }
+    const javaBin = realpathSync(candidate);
+    if (seen.has(javaBin)) {
+      continue;
+    }
+    seen.add(javaBin);
+    const result = await runCommand(javaBin, ['-version']);
+    const major = parseJavaMajor(result.stderr + result.stdout);
+    if (major !== undefined) {
+      found.push({ javaBin, javaHome: dirname(dirname(javaBin)), major });
+    }
   }
-  const javaBin = realpathSync(javaOnPath);
-  const result = await runCommand(javaBin, ['-version']);
-  const major = parseJavaMajor(result.stderr + result.stdout);
-  if (major === undefined || major < MIN_JAVA_MAJOR) {
-    throw new InfraError(`${javaMissing} (found ${major === undefined ? 'an unreadable java -version' : `Java ${major}`}).`);
+  const chosen = chooseJava(found);
+  if (!chosen) {
+    const seenMajors = found.map((java) => `Java ${java.major}`).join(', ');
+    throw new InfraError(`${javaMissing}${seenMajors ? ` (found only ${seenMajors})` : ''}.`);
   }
-  return { javaBin, javaHome: dirname(dirname(javaBin)), major };
+  return chosen;
+}
+
+/** Java 17 if present, else the oldest that is at least 17 (order of preference kept on ties). */
+export function chooseJava<T extends { major: number }>(found: T[]): T | undefined {
+  const usable = found.filter((java) => java.major >= MIN_JAVA_MAJOR);
+  return usable.find((java) => java.major === MIN_JAVA_MAJOR) ?? [...usable].sort((a, b) => a.major - b.major)[0];
+}
+
+function listJvmDirs(): string[] {
+  try {
+    return readdirSync('/usr/lib/jvm')
+      .sort()
+      .map((name) => join('/usr/lib/jvm', name));
+  } catch {
+    return [];
+  }
 }
 
 /** `openjdk version "17.0.15" 2025-04-15` → 17; `java version "1.8.0_392"` → 8. */

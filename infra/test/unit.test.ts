@@ -7,7 +7,7 @@ import { cacheRoot, isTraversableByOthers } from '../src/cache.js';
 import { InfraError } from '../src/errors.js';
 import { resolveEndpoints, resolveSelection } from '../src/launcher.js';
 import { withLock } from '../src/lock.js';
-import { parseGoVersion, parseJavaMajor } from '../src/prereqs.js';
+import { chooseJava, parseGoVersion, parseJavaMajor } from '../src/prereqs.js';
 import { renderElasticsearchYml } from '../src/servers/elasticsearch.js';
 import { ferretdbArgs } from '../src/servers/ferretdb.js';
 import { newKafkaClusterId, renderKafkaServerProperties } from '../src/servers/kafka.js';
@@ -80,6 +80,12 @@ describe('prerequisite parsing', () => {
     expect(parseJavaMajor('java version "1.8.0_392"')).toBe(8);
     expect(parseJavaMajor('openjdk version "21" 2023-09-19')).toBe(21);
     expect(parseJavaMajor('command not found')).toBeUndefined();
+  });
+
+  it('prefers Java 17, then the oldest newer Java, never an older one', () => {
+    expect(chooseJava([{ major: 25 }, { major: 17 }, { major: 21 }])).toEqual({ major: 17 });
+    expect(chooseJava([{ major: 25 }, { major: 11 }, { major: 21 }])).toEqual({ major: 21 });
+    expect(chooseJava([{ major: 11 }, { major: 8 }])).toBeUndefined();
   });
 
   it('reads the Go version from go env GOVERSION', () => {

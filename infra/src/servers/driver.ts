@@ -15,6 +15,8 @@ export type ProbeResult = { ok: true; version?: string } | { ok: false; reason: 
 /** One kind of server: how to install it, start it, recognise it and stop it. */
 export interface ServerDriver {
   name: ServerName;
+  /** For sentences: "Redis", "Kafka broker", ... */
+  label: string;
   port: number;
   /** The URL clients use when the launcher runs it on the standard port. */
   defaultUrl: string;

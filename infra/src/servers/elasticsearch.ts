@@ -48,6 +48,7 @@ export function elasticsearchDriver(paths: CachePaths): ServerDriver {
 
   return {
     name: 'elasticsearch',
+    label: 'Elasticsearch node',
     port: PORTS.elasticsearch,
     defaultUrl: `http://${HOST}:${PORTS.elasticsearch}`,
     envVar: 'ELASTICSEARCH_URL',

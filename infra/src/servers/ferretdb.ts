@@ -18,6 +18,7 @@ export function ferretdbDriver(paths: CachePaths): ServerDriver {
   const binary = join(paths.bin, `ferretdb-${FERRETDB_VERSION}`);
   return {
     name: 'ferretdb',
+    label: 'MongoDB-compatible server',
     port: PORTS.ferretdb,
     defaultUrl: `mongodb://${HOST}:${PORTS.ferretdb}/?directConnection=true`,
     envVar: 'MONGO_URL',

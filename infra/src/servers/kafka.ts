@@ -22,6 +22,7 @@ export function kafkaDriver(paths: CachePaths): ServerDriver {
 
   return {
     name: 'kafka',
+    label: 'Kafka broker',
     port: PORTS.kafka,
     defaultUrl: `${HOST}:${PORTS.kafka}`,
     envVar: 'KAFKA_BROKERS',

@@ -30,6 +30,7 @@ export function postgresDriver(paths: CachePaths): ServerDriver {
 
   return {
     name: 'postgres',
+    label: 'PostgreSQL server',
     port: PORTS.postgres,
     defaultUrl: `postgres://postgres@${HOST}:${PORTS.postgres}/${FERRETDB_PG_DATABASE}`,
     version: 'debian',
@@ -189,6 +190,7 @@ export function probePostgres(url: string): Promise<ProbeResult> {
     };
     socket.setTimeout(2_000, () => finish({ ok: false, reason: `no answer from ${host}:${port}` }));
     socket.once('error', (error) => finish({ ok: false, reason: error.message }));
+    socket.once('close', () => finish({ ok: false, reason: 'connection closed before the login completed' }));
     socket.once('connect', () => {
       const body = Buffer.from(`user\0${user}\0database\0postgres\0\0`, 'utf8');
       const header = Buffer.alloc(8);

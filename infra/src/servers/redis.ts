@@ -10,6 +10,7 @@ export function redisDriver(): ServerDriver {
   let redisServer: string | undefined;
   return {
     name: 'redis',
+    label: 'Redis server',
     port: PORTS.redis,
     defaultUrl: `redis://${HOST}:${PORTS.redis}`,
     envVar: 'REDIS_URL',
@@ -87,6 +88,8 @@ function redisExchange(host: string, port: number, commands: string[][], timeout
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)));
     socket.once('error', fail);
+    // Closed before all replies (e.g. an HTTP server on the port answered 400 and hung up).
+    socket.once('close', () => fail(new Error(`connection closed after ${replies.length} of ${commands.length} replies`)));
     socket.once('connect', () => socket.write(commands.map(encodeCommand).join('')));
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);
