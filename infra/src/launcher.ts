@@ -297,7 +297,8 @@ export async function status(): Promise<ServerStatus[]> {
         version: probe.ok ? (probe.version ?? metadata?.version ?? null) : (metadata?.version ?? null),
         url: driver.defaultUrl,
         pid: ownPid ?? null,
-        logPath: existsSync(ctx.logFile) ? ctx.logFile : null,
+        // A reused server's log is not ours; a stopped one's last log helps to see why it stopped.
+        logPath: (ownPid !== undefined || !probe.ok) && existsSync(ctx.logFile) ? ctx.logFile : null,
         ...(probe.ok ? {} : { detail: probe.reason }),
       };
     }),
@@ -306,7 +307,7 @@ export async function status(): Promise<ServerStatus[]> {
 
 export interface DownReport {
   name: ServerName;
-  /** `stopped` = we stopped our process; `not-running` = no process of ours (anything else is left alone). */
+  /** `stopped`/`killed` = we stopped our process; `not-running` = no process of ours (anything else is left alone). */
   result: 'stopped' | 'killed' | 'not-running';
   pid: number | null;
   ms: number;
@@ -329,7 +330,8 @@ export async function down(options: { log?: (line: string) => void } = {}): Prom
           removeFile(pidFile);
         }
         const report: DownReport = { name, result: 'not-running', pid: null, ms: 0 };
-        log(`${name.padEnd(13)} not running (nothing of the launcher's to stop)`);
+        const foreign = await isPortOpen(driver.port);
+        log(`${name.padEnd(13)} ${foreign ? `left alone: port ${driver.port} is served by a process this launcher did not start` : 'not running'}`);
         return report;
       }
       const forced = await stopProcess(pid, driver.stop);
