@@ -79,6 +79,32 @@ describe('Kafka', () => {
       await admin.disconnect();
     }
   });
+
+  it('delivers a message to a new consumer group within seconds', async () => {
+    const kafka = new Kafka({ clientId: 'infra-test', brokers: endpoints.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    const consumer = kafka.consumer({ groupId: `infra-test-${runId}` });
+    const topic = `infra-test.group.${runId}`;
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await Promise.all([producer.connect(), consumer.connect()]);
+      const started = Date.now();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const received = new Promise<string>((resolve) => {
+        void consumer.run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? '') });
+      });
+      await producer.send({ topic, messages: [{ key: 'k', value: `hello ${runId}` }] });
+      expect(await received).toBe(`hello ${runId}`);
+      // group.initial.rebalance.delay.ms=0 and a warm coordinator: no 3 s wait per group.
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
 });
 
 describe('Elasticsearch', () => {

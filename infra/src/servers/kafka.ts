@@ -86,7 +86,34 @@ export function kafkaDriver(paths: CachePaths): ServerDriver {
     },
 
     probe: probeKafka,
+
+    async afterReady() {
+      await warmGroupCoordinator(`${HOST}:${PORTS.kafka}`);
+    },
   };
+}
+
+/**
+ * The first consumer group on a fresh broker makes it create __consumer_offsets, and until its
+ * partitions are loaded every group call answers "coordinator is loading / not available".
+ * Doing that once here means the first test's consumer joins at once instead of retrying.
+ */
+async function warmGroupCoordinator(brokers: string): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'foodxchange-infra-warmup',
+    brokers: [brokers],
+    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeGroups(['foodxchange-infra-warmup']);
+  } catch (error) {
+    throw new InfraError(`Kafka answers but its group coordinator did not become ready: ${(error as Error).message}.`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** KRaft needs its log dir formatted with a cluster id once; the id is kept next to it. */
