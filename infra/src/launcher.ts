@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cachePaths, ensureDir, serverRunDir, type CachePaths } from './cache.js';
 import { describeError, InfraError } from './errors.js';
 import { withLock } from './lock.js';
+import { DEFAULT_URLS } from './versions.js';
 import { isAlive, isPortOpen, livePidFromFile, readPidFile, removeFile, seconds, stopProcess, tailOfFile } from './process.js';
 import type { ServerContext, ServerDriver, ProbeResult } from './servers/driver.js';
 import { elasticsearchDriver } from './servers/elasticsearch.js';
@@ -52,13 +53,11 @@ export function resolveSelection(only?: readonly ServerSelector[]): ServerName[]
 
 /** The URLs clients use: an env var wins (external server), else the launcher's standard port. */
 export function resolveEndpoints(env: NodeJS.ProcessEnv = process.env): InfraEndpoints {
-  const paths = cachePaths('/nonexistent');
-  const drivers = createDrivers(paths);
   return {
-    mongoUrl: env.MONGO_URL || drivers.ferretdb.defaultUrl,
-    kafkaBrokers: env.KAFKA_BROKERS || drivers.kafka.defaultUrl,
-    elasticsearchUrl: env.ELASTICSEARCH_URL || drivers.elasticsearch.defaultUrl,
-    redisUrl: env.REDIS_URL || drivers.redis.defaultUrl,
+    mongoUrl: env.MONGO_URL || DEFAULT_URLS.ferretdb,
+    kafkaBrokers: env.KAFKA_BROKERS || DEFAULT_URLS.kafka,
+    elasticsearchUrl: env.ELASTICSEARCH_URL || DEFAULT_URLS.elasticsearch,
+    redisUrl: env.REDIS_URL || DEFAULT_URLS.redis,
   };
 }
 
@@ -147,7 +146,7 @@ export async function up(options: InfraUpOptions = {}): Promise<UpResult> {
       }
     }
     const totalMs = Date.now() - startedAt;
-    log(`infra up: ${servers.length} servers ready in ${seconds(totalMs)} (cache ${paths.root})`);
+    log(`infra up: ${servers.length} server${servers.length === 1 ? '' : 's'} ready in ${seconds(totalMs)} (cache ${paths.root})`);
     return { endpoints: resolveEndpoints(env), servers, totalMs };
   });
 }

@@ -39,3 +39,12 @@ export const POSTGRES_OS_USER = 'postgres';
  * under a home those users cannot traverse (root's home is 0700 on Debian).
  */
 export const SYSTEM_DATA_ROOT = '/var/lib/foodxchange';
+
+/** What clients use when the launcher runs the server (no database name in the Mongo URL). */
+export const DEFAULT_URLS = {
+  redis: `redis://${HOST}:${PORTS.redis}`,
+  postgres: `postgres://postgres@${HOST}:${PORTS.postgres}/${FERRETDB_PG_DATABASE}`,
+  ferretdb: `mongodb://${HOST}:${PORTS.ferretdb}/?directConnection=true`,
+  kafka: `${HOST}:${PORTS.kafka}`,
+  elasticsearch: `http://${HOST}:${PORTS.elasticsearch}`,
+} as const;

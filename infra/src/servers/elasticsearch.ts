@@ -5,7 +5,7 @@ import { InfraError } from '../errors.js';
 import { runMaven } from '../maven.js';
 import { requireJava } from '../prereqs.js';
 import { runOrFail, spawnDetached, userIds, which } from '../process.js';
-import { ELASTICSEARCH_OS_USER, ELASTICSEARCH_VERSION, HOST, PORTS, SYSTEM_DATA_ROOT } from '../versions.js';
+import { DEFAULT_URLS, ELASTICSEARCH_OS_USER, ELASTICSEARCH_VERSION, HOST, PORTS, SYSTEM_DATA_ROOT } from '../versions.js';
 import type { ProbeResult, ServerDriver } from './driver.js';
 
 const ARTIFACT = `org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ELASTICSEARCH_VERSION}:zip`;
@@ -50,7 +50,7 @@ export function elasticsearchDriver(paths: CachePaths): ServerDriver {
     name: 'elasticsearch',
     label: 'Elasticsearch node',
     port: PORTS.elasticsearch,
-    defaultUrl: `http://${HOST}:${PORTS.elasticsearch}`,
+    defaultUrl: DEFAULT_URLS.elasticsearch,
     envVar: 'ELASTICSEARCH_URL',
     version: ELASTICSEARCH_VERSION,
     processMarker: layout.home,

@@ -5,7 +5,7 @@ import { ensureDir, isExecutable, type CachePaths } from '../cache.js';
 import { InfraError } from '../errors.js';
 import { requireGo } from '../prereqs.js';
 import { runOrFail, spawnDetached } from '../process.js';
-import { FERRETDB_PG_DATABASE, FERRETDB_VERSION, HOST, PORTS } from '../versions.js';
+import { DEFAULT_URLS, FERRETDB_PG_DATABASE, FERRETDB_VERSION, HOST, PORTS } from '../versions.js';
 import type { ProbeResult, ServerDriver } from './driver.js';
 
 const MODULE = 'github.com/FerretDB/FerretDB';
@@ -20,7 +20,7 @@ export function ferretdbDriver(paths: CachePaths): ServerDriver {
     name: 'ferretdb',
     label: 'MongoDB-compatible server',
     port: PORTS.ferretdb,
-    defaultUrl: `mongodb://${HOST}:${PORTS.ferretdb}/?directConnection=true`,
+    defaultUrl: DEFAULT_URLS.ferretdb,
     envVar: 'MONGO_URL',
     requires: ['postgres'],
     version: FERRETDB_VERSION,

@@ -7,7 +7,7 @@ import { InfraError } from '../errors.js';
 import { renderPom, runMaven } from '../maven.js';
 import { requireJava } from '../prereqs.js';
 import { runOrFail, spawnDetached } from '../process.js';
-import { HOST, KAFKA_SCALA_VERSION, KAFKA_VERSION, PORTS, SLF4J_RELOAD4J_VERSION } from '../versions.js';
+import { DEFAULT_URLS, HOST, KAFKA_SCALA_VERSION, KAFKA_VERSION, PORTS, SLF4J_RELOAD4J_VERSION } from '../versions.js';
 import type { ProbeResult, ServerContext, ServerDriver } from './driver.js';
 
 /**
@@ -24,7 +24,7 @@ export function kafkaDriver(paths: CachePaths): ServerDriver {
     name: 'kafka',
     label: 'Kafka broker',
     port: PORTS.kafka,
-    defaultUrl: `${HOST}:${PORTS.kafka}`,
+    defaultUrl: DEFAULT_URLS.kafka,
     envVar: 'KAFKA_BROKERS',
     version: KAFKA_VERSION,
     processMarker: 'kafka.Kafka',

@@ -1,11 +1,11 @@
-import { chownSync, existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { ensureDir, foreignUserRoot, isExecutable, isRoot, type CachePaths } from '../cache.js';
 import { InfraError } from '../errors.js';
 import { aptInstall } from '../prereqs.js';
-import { runCommand, runOrFail, spawnDetached, userIds, which } from '../process.js';
-import { FERRETDB_PG_DATABASE, HOST, POSTGRES_OS_USER, PORTS } from '../versions.js';
+import { commandLineOf, isAlive, runCommand, runOrFail, spawnDetached, userIds, which } from '../process.js';
+import { DEFAULT_URLS, FERRETDB_PG_DATABASE, HOST, PORTS, POSTGRES_OS_USER } from '../versions.js';
 import { hostPort, type ProbeResult, type ServerContext, type ServerDriver } from './driver.js';
 
 /**
@@ -32,7 +32,7 @@ export function postgresDriver(paths: CachePaths): ServerDriver {
     name: 'postgres',
     label: 'PostgreSQL server',
     port: PORTS.postgres,
-    defaultUrl: `postgres://postgres@${HOST}:${PORTS.postgres}/${FERRETDB_PG_DATABASE}`,
+    defaultUrl: DEFAULT_URLS.postgres,
     version: 'debian',
     processMarker: dataDir,
     // SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for FerretDB's pooled clients.
@@ -79,6 +79,7 @@ export function postgresDriver(paths: CachePaths): ServerDriver {
       if (!binDir) {
         throw new InfraError('PostgreSQL was not installed before starting it.');
       }
+      removeStalePostmasterPid(dataDir);
       const user = asPostgresUser();
       return spawnDetached({
         command: join(binDir, 'postgres'),
@@ -96,6 +97,24 @@ export function postgresDriver(paths: CachePaths): ServerDriver {
       await ensureDatabase(binDir ?? findPostgresBinDir(dataDir), FERRETDB_PG_DATABASE, ctx);
     },
   };
+}
+
+/**
+ * A postmaster killed without shutdown (the machine's session ended, OOM) leaves postmaster.pid
+ * behind. PostgreSQL removes it itself unless that pid now belongs to another process, which
+ * after a restart is likely: then it refuses to start. Called only when nothing answers on our
+ * port, so the file is stale unless its pid is a postgres on this very data dir.
+ */
+function removeStalePostmasterPid(dataDir: string): void {
+  const lockFile = join(dataDir, 'postmaster.pid');
+  const pid = Number.parseInt(existsSync(lockFile) ? (readFileSync(lockFile, 'utf8').split('\n')[0] ?? '') : '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    return;
+  }
+  if (isAlive(pid) && commandLineOf(pid).includes(dataDir)) {
+    return;
+  }
+  rmSync(lockFile, { force: true });
 }
 
 /**

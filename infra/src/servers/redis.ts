@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { InfraError } from '../errors.js';
 import { aptInstall } from '../prereqs.js';
 import { spawnDetached, which } from '../process.js';
-import { HOST, PORTS } from '../versions.js';
+import { DEFAULT_URLS, HOST, PORTS } from '../versions.js';
 import { hostPort, type ProbeResult, type ServerDriver } from './driver.js';
 
 /** Redis from Debian's `redis-server` package: the distribution's build is all a cache needs. */
@@ -12,7 +12,7 @@ export function redisDriver(): ServerDriver {
     name: 'redis',
     label: 'Redis server',
     port: PORTS.redis,
-    defaultUrl: `redis://${HOST}:${PORTS.redis}`,
+    defaultUrl: DEFAULT_URLS.redis,
     envVar: 'REDIS_URL',
     version: 'debian',
     processMarker: 'redis-server',
