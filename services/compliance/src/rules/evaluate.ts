@@ -1,0 +1,229 @@
+/**
+ * The compliance rule evaluation: a pure function from a market's rule set and a proposed supply
+ * to the violations found. No I/O, no clock: the caller passes the instant to check at.
+ */
+
+export interface RuleSetRules {
+  market: string;
+  version: number;
+  /** Every one of these must be held, valid at the time of the check. */
+  requiredCertifications: readonly string[];
+  /** At least one of these must be held and valid (e.g. a GFSI scheme); empty = no such rule. */
+  anyOfCertifications: readonly string[];
+  allergenLabelling: { required: boolean; allergens: readonly string[] };
+  originTracking: { required: boolean };
+  /** A certificate that satisfies a rule but expires within this many days gives a warning. */
+  expiryWarningDays: number;
+}
+
+export interface ProposedCertification {
+  type: string;
+  number?: string;
+  validFrom: string;
+  validUntil: string;
+}
+
+export interface ProposedProduct {
+  productId?: string;
+  sku?: string;
+  name: string;
+  allergens: readonly string[];
+  labelledAllergens: readonly string[];
+  originCountry?: string;
+}
+
+export interface ProposedSupply {
+  certifications: readonly ProposedCertification[];
+  products: readonly ProposedProduct[];
+  /** When given, certificates must still be valid on this date (ISO date or date-time). */
+  deliveryDate?: string;
+}
+
+export const VIOLATION_CODES = [
+  'CERTIFICATION_MISSING',
+  'CERTIFICATION_EXPIRED',
+  'CERTIFICATION_NOT_YET_VALID',
+  'CERTIFICATION_EXPIRES_BEFORE_DELIVERY',
+  'CERTIFICATION_ALTERNATIVE_MISSING',
+  'ALLERGEN_NOT_LABELLED',
+  'ORIGIN_MISSING',
+] as const;
+export type ViolationCode = (typeof VIOLATION_CODES)[number];
+
+export const WARNING_CODES = ['CERTIFICATION_EXPIRING_SOON'] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export interface Finding<Code extends string> {
+  code: Code;
+  /** The rule-set field the finding comes from, e.g. `requiredCertifications`. */
+  rule: string;
+  message: string;
+  certification?: string;
+  certifications?: string[];
+  itemIndex?: number;
+  productId?: string;
+  product?: string;
+  allergen?: string;
+}
+export type Violation = Finding<ViolationCode>;
+export type Warning = Finding<WarningCode>;
+
+export interface Evaluation {
+  passed: boolean;
+  violations: Violation[];
+  warnings: Warning[];
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Start of validity: a plain date means from the start of that day (UTC). */
+export function startInstant(value: string): number {
+  return DATE_ONLY.test(value) ? Date.parse(`${value}T00:00:00.000Z`) : Date.parse(value);
+}
+
+/** End of validity: a plain date means through the end of that day (UTC). */
+export function endInstant(value: string): number {
+  return DATE_ONLY.test(value) ? Date.parse(`${value}T23:59:59.999Z`) : Date.parse(value);
+}
+
+function isValidAt(cert: ProposedCertification, at: number): boolean {
+  return startInstant(cert.validFrom) <= at && at <= endInstant(cert.validUntil);
+}
+
+function productLabel(product: ProposedProduct, index: number): string {
+  return product.sku ?? product.productId ?? product.name ?? `#${index}`;
+}
+
+/** Certification types are upper case (`ISO22000`), allergen codes lower case (`milk`). */
+const norm = (code: string) => code.trim().toUpperCase();
+const normAllergen = (code: string) => code.trim().toLowerCase();
+
+/** Checks one certification type; returns the certificate that satisfies it or the violation. */
+function checkCertification(
+  type: string,
+  held: readonly ProposedCertification[],
+  at: number,
+  deliveryAt: number | undefined,
+): { ok: ProposedCertification } | { violation: Omit<Violation, 'rule'> } {
+  const candidates = held.filter((cert) => norm(cert.type) === type);
+  if (candidates.length === 0) {
+    return { violation: { code: 'CERTIFICATION_MISSING', certification: type, message: `No ${type} certificate` } };
+  }
+  const valid = candidates.filter((cert) => isValidAt(cert, at));
+  if (valid.length === 0) {
+    const future = candidates.some((cert) => startInstant(cert.validFrom) > at);
+    return future
+      ? {
+          violation: {
+            code: 'CERTIFICATION_NOT_YET_VALID',
+            certification: type,
+            message: `The ${type} certificate is not valid yet`,
+          },
+        }
+      : {
+          violation: {
+            code: 'CERTIFICATION_EXPIRED',
+            certification: type,
+            message: `The ${type} certificate expired on ${latest(candidates).validUntil}`,
+          },
+        };
+  }
+  const best = latest(valid);
+  if (deliveryAt !== undefined && endInstant(best.validUntil) < deliveryAt) {
+    return {
+      violation: {
+        code: 'CERTIFICATION_EXPIRES_BEFORE_DELIVERY',
+        certification: type,
+        message: `The ${type} certificate expires on ${best.validUntil}, before the delivery date`,
+      },
+    };
+  }
+  return { ok: best };
+}
+
+function latest(certs: readonly ProposedCertification[]): ProposedCertification {
+  return certs.reduce((a, b) => (endInstant(b.validUntil) > endInstant(a.validUntil) ? b : a));
+}
+
+/**
+ * Evaluates a proposed supply against a market's rules at instant `at`.
+ * Certificates: each required type must be held and valid at `at` (and on the delivery date when
+ * one is given); if the rule set lists alternatives, one of them must be. Products: every
+ * allergen the market regulates that a product contains must be on its label; origin must be
+ * known where origin tracking is mandatory.
+ */
+export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, at: Date): Evaluation {
+  const now = at.getTime();
+  const deliveryAt = supply.deliveryDate ? endInstant(supply.deliveryDate) : undefined;
+  const violations: Violation[] = [];
+  const warnings: Warning[] = [];
+  const relied: ProposedCertification[] = [];
+
+  for (const type of new Set(rules.requiredCertifications.map(norm))) {
+    const result = checkCertification(type, supply.certifications, now, deliveryAt);
+    if ('ok' in result) relied.push(result.ok);
+    else violations.push({ ...result.violation, rule: 'requiredCertifications' });
+  }
+
+  const alternatives = [...new Set(rules.anyOfCertifications.map(norm))];
+  if (alternatives.length > 0) {
+    const satisfied = alternatives
+      .map((type) => checkCertification(type, supply.certifications, now, deliveryAt))
+      .flatMap((result) => ('ok' in result ? [result.ok] : []));
+    if (satisfied.length > 0) relied.push(latest(satisfied));
+    else {
+      violations.push({
+        code: 'CERTIFICATION_ALTERNATIVE_MISSING',
+        rule: 'anyOfCertifications',
+        certifications: alternatives,
+        message: `A valid certificate of one of ${alternatives.join(', ')} is required`,
+      });
+    }
+  }
+
+  const warnBefore = now + rules.expiryWarningDays * DAY_MS;
+  for (const cert of new Set(relied)) {
+    if (endInstant(cert.validUntil) < warnBefore) {
+      warnings.push({
+        code: 'CERTIFICATION_EXPIRING_SOON',
+        rule: 'expiryWarningDays',
+        certification: norm(cert.type),
+        message: `The ${norm(cert.type)} certificate expires on ${cert.validUntil}`,
+      });
+    }
+  }
+
+  const regulated = new Set(rules.allergenLabelling.allergens.map(normAllergen));
+  supply.products.forEach((product, itemIndex) => {
+    const label = productLabel(product, itemIndex);
+    if (rules.allergenLabelling.required) {
+      const labelled = new Set(product.labelledAllergens.map(normAllergen));
+      for (const allergen of new Set(product.allergens.map(normAllergen))) {
+        if (regulated.has(allergen) && !labelled.has(allergen)) {
+          violations.push({
+            code: 'ALLERGEN_NOT_LABELLED',
+            rule: 'allergenLabelling',
+            itemIndex,
+            ...(product.productId ? { productId: product.productId } : {}),
+            product: label,
+            allergen,
+            message: `${label} contains ${allergen}, which its label does not declare`,
+          });
+        }
+      }
+    }
+    if (rules.originTracking.required && !product.originCountry) {
+      violations.push({
+        code: 'ORIGIN_MISSING',
+        rule: 'originTracking',
+        itemIndex,
+        ...(product.productId ? { productId: product.productId } : {}),
+        product: label,
+        message: `${label} has no country of origin`,
+      });
+    }
+  });
+
+  return { passed: violations.length === 0, violations, warnings };
+}
