@@ -1,0 +1,126 @@
+/** `user.*` and `company.*` event data (produced by auth, user and admin). */
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  Certification,
+  CompanyType,
+  CountryCode,
+  DateTime,
+  Id,
+  RoleSchema,
+  StringEnum,
+} from './common.js';
+
+const Email = Type.String({ format: 'email', maxLength: 320 });
+const CompanyName = Type.String({ minLength: 1, maxLength: 200 });
+
+/**
+ * `user.registered`: a user account exists. Carries the company the user registered with so the
+ * user service can create the profile and the company without calling auth back. Platform
+ * admins created at start-up have no company.
+ */
+export const UserRegisteredData = Type.Object(
+  {
+    userId: Id,
+    email: Email,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: RoleSchema,
+    companyId: Type.Optional(Id),
+    company: Type.Optional(
+      Type.Object({
+        name: CompanyName,
+        country: CountryCode,
+        type: Type.Optional(CompanyType),
+      }),
+    ),
+    registeredAt: Type.Optional(DateTime),
+  },
+  {
+    title: 'user.registered data',
+    description: 'A user registered. Buyers and suppliers always carry companyId and company; platform admins have none.',
+    // buyers and suppliers act for a company: require it for them
+    if: { properties: { role: { enum: ['buyer', 'supplier'] } }, required: ['role'] },
+    then: { required: ['companyId', 'company'] },
+  },
+);
+export type UserRegisteredData = Static<typeof UserRegisteredData>;
+
+export const LOGIN_METHODS = ['password', 'refresh', 'api_key'] as const;
+
+/** `user.logged-in`: a successful login (audit, last-seen, security analytics). */
+export const UserLoggedInData = Type.Object(
+  {
+    userId: Id,
+    email: Email,
+    role: RoleSchema,
+    companyId: Type.Optional(Id),
+    method: Type.Optional(StringEnum(LOGIN_METHODS, { description: 'How the user authenticated.' })),
+    ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Client address (personal data: keep only as long as needed).' })),
+    userAgent: Type.Optional(Type.String({ maxLength: 1000 })),
+    loggedInAt: Type.Optional(DateTime),
+  },
+  { title: 'user.logged-in data', description: 'A user logged in.' },
+);
+export type UserLoggedInData = Static<typeof UserLoggedInData>;
+
+/** `user.suspended`: an admin suspended a user; auth revokes sessions, the user is told. */
+export const UserSuspendedData = Type.Object(
+  {
+    userId: Id,
+    email: Type.Optional(Email),
+    companyId: Type.Optional(Id),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    suspendedBy: Id,
+    suspendedAt: DateTime,
+    until: Type.Optional(Type.Union([DateTime, Type.Null()], { description: 'End of the suspension; absent or null = until lifted.' })),
+  },
+  { title: 'user.suspended data', description: 'A user was suspended and may no longer sign in.' },
+);
+export type UserSuspendedData = Static<typeof UserSuspendedData>;
+
+/** `company.created`: a company exists (read copies in catalog, rfq, order, compliance, admin). */
+export const CompanyCreatedData = Type.Object(
+  {
+    companyId: Id,
+    name: CompanyName,
+    country: CountryCode,
+    type: CompanyType,
+    verified: Type.Boolean(),
+    createdByUserId: Type.Optional(Id),
+    certifications: Type.Optional(Type.Array(Certification)),
+    createdAt: Type.Optional(DateTime),
+  },
+  { title: 'company.created data', description: 'A buyer or supplier company was created.' },
+);
+export type CompanyCreatedData = Static<typeof CompanyCreatedData>;
+
+/** `company.verified`: an admin verified a company (matching ranks verified suppliers higher). */
+export const CompanyVerifiedData = Type.Object(
+  {
+    companyId: Id,
+    name: CompanyName,
+    type: Type.Optional(CompanyType),
+    country: Type.Optional(CountryCode),
+    verified: Type.Optional(Type.Literal(true)),
+    verifiedBy: Id,
+    verifiedAt: DateTime,
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { title: 'company.verified data', description: 'A company was verified by a platform admin.' },
+);
+export type CompanyVerifiedData = Static<typeof CompanyVerifiedData>;
+
+/**
+ * `company.certification-added`: a certificate was added. `certifications` is the company's
+ * whole list after the change, so a read copy can be replaced rather than patched.
+ */
+export const CompanyCertificationAddedData = Type.Object(
+  {
+    companyId: Id,
+    companyName: Type.Optional(CompanyName),
+    certification: Certification,
+    certifications: Type.Optional(Type.Array(Certification, { description: 'All certificates the company holds after this change.' })),
+    addedBy: Type.Optional(Id),
+  },
+  { title: 'company.certification-added data', description: 'A certificate was added to a company.' },
+);
+export type CompanyCertificationAddedData = Static<typeof CompanyCertificationAddedData>;

@@ -1,0 +1,175 @@
+/** `order.*` (order), `compliance.checked` (compliance) and `notification.sent` (notification) data. */
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  AllergenCode,
+  CalendarDate,
+  Category,
+  CertificationTypeList,
+  ComplianceViolation,
+  CountryCode,
+  CurrencyCode,
+  DateTime,
+  Id,
+  MarketCode,
+  MinorUnits,
+  OrderStatus,
+  Quantity,
+  StringEnum,
+  Unit,
+} from './common.js';
+
+/**
+ * One order line, with what compliance needs to know about the goods: product, origin and
+ * allergens where known (an RFQ line that names no catalogue product may have neither).
+ */
+export const OrderItem = Type.Object(
+  {
+    lineId: Type.Optional(Id),
+    rfqItemId: Type.Optional(Id),
+    productId: Type.Optional(Id),
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    name: Type.String({ minLength: 1, maxLength: 300 }),
+    category: Type.Optional(Category),
+    quantity: Quantity,
+    unit: Unit,
+    unitPriceMinor: MinorUnits,
+    lineTotalMinor: MinorUnits,
+    originCountry: Type.Optional(CountryCode),
+    allergens: Type.Optional(Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens the goods contain, when known.' })),
+    labelledAllergens: Type.Optional(
+      Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens declared on the label, when known.' }),
+    ),
+    certifications: Type.Optional(CertificationTypeList),
+  },
+  { description: 'Order line. lineTotalMinor = round(quantity × unitPriceMinor).' },
+);
+export type OrderItem = Static<typeof OrderItem>;
+
+export const ORDER_ORIGINS = ['rfq', 'catalog'] as const;
+
+/** `order.created`: an order exists in `pending_compliance`; compliance checks it next. */
+export const OrderCreatedData = Type.Object(
+  {
+    orderId: Id,
+    createdFrom: Type.Optional(StringEnum(ORDER_ORIGINS, { description: 'rfq = from an award; catalog = direct purchase.' })),
+    rfqId: Type.Optional(Id),
+    quoteId: Type.Optional(Id),
+    buyerCompanyId: Id,
+    buyerUserId: Type.Optional(Id),
+    supplierCompanyId: Id,
+    supplierName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    status: Type.Literal('pending_compliance'),
+    currency: CurrencyCode,
+    items: Type.Array(OrderItem, { minItems: 1 }),
+    totalMinor: MinorUnits,
+    deliveryCountry: CountryCode,
+    market: MarketCode,
+    requiredCertifications: CertificationTypeList,
+    deliveryDate: Type.Optional(CalendarDate),
+    createdAt: Type.Optional(DateTime),
+  },
+  { title: 'order.created data', description: 'An order was created and awaits its compliance check.' },
+);
+export type OrderCreatedData = Static<typeof OrderCreatedData>;
+
+/** `compliance.checked`: the verdict on an order against its market's rules. */
+export const ComplianceCheckedData = Type.Object(
+  {
+    checkId: Id,
+    orderId: Id,
+    market: MarketCode,
+    passed: Type.Boolean(),
+    violations: Type.Array(ComplianceViolation),
+    warnings: Type.Optional(Type.Array(ComplianceViolation, { description: 'Findings that do not fail the check.' })),
+    ruleSetVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+    buyerCompanyId: Type.Optional(Id),
+    supplierCompanyId: Type.Optional(Id),
+    checkedAt: Type.Optional(DateTime),
+  },
+  {
+    title: 'compliance.checked data',
+    description: 'Result of validating an order against the market rules. passed is true exactly when violations is empty.',
+    if: { properties: { passed: { const: true } }, required: ['passed'] },
+    then: { properties: { violations: { maxItems: 0 } } },
+    else: { properties: { violations: { minItems: 1 } } },
+  },
+);
+export type ComplianceCheckedData = Static<typeof ComplianceCheckedData>;
+
+/** What every order status event carries. */
+const transitionFields = {
+  orderId: Id,
+  buyerCompanyId: Id,
+  supplierCompanyId: Id,
+  from: OrderStatus,
+  note: Type.Optional(Type.String({ maxLength: 2000 })),
+  changedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'User id, or "system" for saga steps.' })),
+  changedAt: Type.Optional(DateTime),
+  rfqId: Type.Optional(Id),
+};
+
+/** `order.confirmed`: the order passed compliance (`pending_compliance → confirmed`). */
+export const OrderConfirmedData = Type.Object(
+  {
+    ...transitionFields,
+    to: Type.Literal('confirmed'),
+    checkId: Type.Optional(Id),
+    market: Type.Optional(MarketCode),
+    currency: Type.Optional(CurrencyCode),
+    totalMinor: Type.Optional(MinorUnits),
+  },
+  { title: 'order.confirmed data', description: 'An order passed its compliance check and is confirmed.' },
+);
+export type OrderConfirmedData = Static<typeof OrderConfirmedData>;
+
+/** `order.rejected`: the order failed compliance (`pending_compliance → rejected`). */
+export const OrderRejectedData = Type.Object(
+  {
+    ...transitionFields,
+    to: Type.Literal('rejected'),
+    checkId: Type.Optional(Id),
+    market: Type.Optional(MarketCode),
+    violations: Type.Optional(Type.Array(ComplianceViolation, { description: 'Why: the violations of the compliance check.' })),
+  },
+  { title: 'order.rejected data', description: 'An order failed its compliance check and is rejected.' },
+);
+export type OrderRejectedData = Static<typeof OrderRejectedData>;
+
+/**
+ * `order.status-changed`: every transition of an order, in order (one key = one partition), the
+ * compliance outcomes included. Follow this one topic to track an order's whole life.
+ */
+export const OrderStatusChangedData = Type.Object(
+  {
+    ...transitionFields,
+    to: OrderStatus,
+  },
+  {
+    title: 'order.status-changed data',
+    description: 'An order moved from one status to another (every transition, including confirmed and rejected).',
+  },
+);
+export type OrderStatusChangedData = Static<typeof OrderStatusChangedData>;
+
+/** `notification.sent`: a notification was delivered on a channel (audit and delivery stats). */
+export const NotificationSentData = Type.Object(
+  {
+    notificationId: Id,
+    userId: Id,
+    companyId: Type.Optional(Id),
+    channel: Type.String({ minLength: 1, maxLength: 32, description: 'Delivery channel, e.g. in_app, email, sse.' }),
+    template: Type.String({ minLength: 1, maxLength: 100, description: 'Template name, e.g. rfq.matched.' }),
+    title: Type.Optional(Type.String({ maxLength: 500 })),
+    subjectType: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'What it is about: rfq, quote, order, company, user.' })),
+    subjectId: Type.Optional(Id),
+    triggeredBy: Type.Optional(
+      Type.Object(
+        { eventId: Id, topic: Type.String({ minLength: 1 }) },
+        { description: 'The event that caused the notification.' },
+      ),
+    ),
+    sentAt: Type.Optional(DateTime),
+  },
+  { title: 'notification.sent data', description: 'A notification was delivered to a user.' },
+);
+export type NotificationSentData = Static<typeof NotificationSentData>;

@@ -1,0 +1,81 @@
+/** `product.*` event data (produced by catalog). */
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  AllergenCode,
+  Category,
+  CertificationTypeList,
+  CountryCode,
+  CurrencyCode,
+  DateTime,
+  Id,
+  MinorUnits,
+  StorageCondition,
+  StringEnum,
+  Unit,
+} from './common.js';
+
+/** A volume price: from `minQuantity` units on, each unit costs `unitPriceMinor`. */
+export const PriceTier = Type.Object(
+  {
+    minQuantity: Type.Number({ minimum: 0 }),
+    unitPriceMinor: MinorUnits,
+    currency: CurrencyCode,
+  },
+  { description: 'Price tier: unit price in minor units from minQuantity on.' },
+);
+export type PriceTier = Static<typeof PriceTier>;
+
+export const PRODUCT_STATUSES = ['active', 'inactive'] as const;
+
+/** The product as the catalogue holds it: events carry the whole snapshot. */
+const productFields = {
+  productId: Id,
+  supplierCompanyId: Id,
+  supplierName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  sku: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ minLength: 1, maxLength: 300 }),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  category: Category,
+  originCountry: CountryCode,
+  unit: Unit,
+  moq: Type.Number({ minimum: 0, description: 'Minimum order quantity, in unit.' }),
+  priceTiers: Type.Array(PriceTier),
+  certifications: CertificationTypeList,
+  allergens: Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens the product contains (empty = none).' }),
+  storage: Type.Optional(StorageCondition),
+  status: Type.Optional(StringEnum(PRODUCT_STATUSES)),
+  version: Type.Optional(Type.Integer({ minimum: 0, description: 'Increases with every change; ignore an event older than your copy.' })),
+  createdAt: Type.Optional(DateTime),
+  updatedAt: Type.Optional(DateTime),
+};
+
+export const ProductCreatedData = Type.Object(productFields, {
+  title: 'product.created data',
+  description: 'A supplier listed a product. The full product snapshot.',
+});
+export type ProductCreatedData = Static<typeof ProductCreatedData>;
+
+export const ProductUpdatedData = Type.Object(
+  {
+    ...productFields,
+    changedFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Names of the fields this change touched.' })),
+  },
+  {
+    title: 'product.updated data',
+    description: 'A product changed. The full snapshot after the change (replace your copy), plus which fields changed.',
+  },
+);
+export type ProductUpdatedData = Static<typeof ProductUpdatedData>;
+
+export const ProductDeletedData = Type.Object(
+  {
+    productId: Id,
+    supplierCompanyId: Id,
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    deletedBy: Type.Optional(Id),
+    deletedAt: Type.Optional(DateTime),
+    version: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { title: 'product.deleted data', description: 'A product was removed from the catalogue.' },
+);
+export type ProductDeletedData = Static<typeof ProductDeletedData>;
