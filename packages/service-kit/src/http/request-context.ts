@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { metadataFor } from './envelope.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+export const CORRELATION_ID_HEADER = 'x-correlation-id';
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Ties together every request and event caused by one user action, across services. */
+    correlationId: string;
+    /** performance.now() when the request arrived, for `metadata.processingTime`. */
+    startedAt: number;
+  }
+}
+
+/** Request ids come from the caller (the gateway) when well-formed, otherwise fresh. */
+export function genRequestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export function installRequestContext(app: FastifyInstance): void {
+  app.decorateRequest('correlationId', '');
+  app.decorateRequest('startedAt', 0);
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = performance.now();
+    const incoming = request.headers[CORRELATION_ID_HEADER];
+    request.correlationId = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : request.id;
+    request.log = request.log.child({ correlationId: request.correlationId });
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    void reply.header(CORRELATION_ID_HEADER, request.correlationId);
+  });
+
+  // Handlers return `ok(data)`; the envelope's metadata is completed here so no handler has to.
+  app.addHook('preSerialization', async (request: FastifyRequest, _reply, payload: unknown) => {
+    if (isEnvelope(payload)) payload.metadata = metadataFor(request.id, request.startedAt);
+    return payload;
+  });
+}
+
+function isEnvelope(payload: unknown): payload is { success: boolean; metadata: unknown } {
+  return typeof payload === 'object' && payload !== null && 'success' in payload && 'metadata' in payload;
+}
+
+/** Headers a service passes on when it calls another service for the same user action. */
+export function propagationHeaders(request: FastifyRequest): Record<string, string> {
+  return { [CORRELATION_ID_HEADER]: request.correlationId };
+}

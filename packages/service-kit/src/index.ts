@@ -1,0 +1,70 @@
+export { default as serviceKit, type ServiceKitOptions } from './kit.js';
+export { buildService, runService, createFastify, type AppOptions, type ServiceApp } from './server.js';
+export {
+  loadServiceConfig,
+  BaseConfigSchema,
+  ConfigError,
+  type BaseConfig,
+  type ServiceConfig,
+  type ServiceDefinition,
+} from './config.js';
+export {
+  API_VERSION,
+  Envelope,
+  ErrorCode,
+  ErrorEnvelopeSchema,
+  MetadataSchema,
+  PagedEnvelope,
+  PageQuerySchema,
+  PaginationSchema,
+  errorEnvelope,
+  metadataFor,
+  ok,
+  paged,
+  type ErrorBody,
+  type ErrorEnvelope,
+  type Pagination,
+} from './http/envelope.js';
+export {
+  AppError,
+  AuthenticationError,
+  AuthorizationError,
+  ConflictError,
+  NotFoundError,
+  RateLimitError,
+  ServiceUnavailableError,
+  ValidationError,
+  describeError,
+  fieldErrors,
+} from './http/errors.js';
+export { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
+export { HealthReportSchema, type HealthReport, type HealthCheck, type DependencyStatus } from './plugins/health.js';
+export { connectMongo, ensureIndexes } from './plugins/mongo.js';
+export { ensureTopics, type EventBus } from './plugins/kafka.js';
+export {
+  OutboxRelay,
+  outboxEntry,
+  outboxPlugin,
+  rawOutboxEntry,
+  stageEvent,
+  withStagedEvents,
+  type EventContext,
+  type OutboxEntry,
+  type OutboxFields,
+} from './events/outbox.js';
+export {
+  DLQ_HEADERS,
+  EventConsumer,
+  processedEventModel,
+  subscribe,
+  subscribeRaw,
+  type EventHandler,
+  type EventHandlerContext,
+  type ProcessedEvent,
+  type Subscription,
+  type RawSubscription,
+  type RawMessage,
+  type RawMessageHandler,
+  type AnySubscription,
+} from './events/consumer.js';
+export { PermanentError, backoffDelay, isRetryable } from './events/backoff.js';

@@ -1,0 +1,65 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import type { Topic } from '@foodxchange/contracts';
+import type { ServiceConfig, ServiceDefinition } from './config.js';
+import type { AnySubscription } from './events/consumer.js';
+import healthPlugin from './plugins/health.js';
+import metricsPlugin from './plugins/metrics.js';
+import openApiPlugin from './plugins/openapi.js';
+import mongoPlugin from './plugins/mongo.js';
+import kafkaPlugin from './plugins/kafka.js';
+import redisPlugin from './plugins/redis.js';
+import elasticsearchPlugin from './plugins/elasticsearch.js';
+
+export interface ServiceKitOptions {
+  service: ServiceDefinition<any>;
+  config: ServiceConfig;
+  /** The service's own database (every service has one: DESIGN.md "Data ownership"). */
+  mongo?: boolean;
+  kafka?: { publishes?: readonly Topic[]; subscriptions?: readonly AnySubscription[] };
+  redis?: boolean;
+  elasticsearch?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ServiceConfig;
+    service: ServiceDefinition<any>;
+  }
+}
+
+/**
+ * Everything a service needs besides its own routes, in one registration: health, metrics,
+ * OpenAPI, and connections to the servers it uses, each closed on shutdown.
+ */
+async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
+  const { service, config } = opts;
+  app.decorate('config', config);
+  app.decorate('service', service);
+  await app.register(healthPlugin, { service: service.name, version: service.version });
+  await app.register(metricsPlugin, { service: service.name });
+  await app.register(openApiPlugin, {
+    service: service.name,
+    version: service.version,
+    description: service.description,
+  });
+  if (opts.mongo !== false) await app.register(mongoPlugin, { url: config.MONGO_URL, dbName: config.MONGO_DB });
+  if (opts.redis) await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name });
+  if (opts.elasticsearch) await app.register(elasticsearchPlugin, { url: config.ELASTICSEARCH_URL });
+  if (opts.kafka) {
+    await app.register(kafkaPlugin, {
+      service: service.name,
+      brokers: config.KAFKA_BROKERS.split(',').map((broker) => broker.trim()),
+      groupId: config.KAFKA_GROUP_ID,
+      fromBeginning: config.KAFKA_FROM_BEGINNING,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      publishes: opts.kafka.publishes ?? [],
+      subscriptions: opts.kafka.subscriptions ?? [],
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      backoffMs: config.CONSUMER_BACKOFF_MS,
+      outboxPollMs: config.OUTBOX_POLL_MS,
+    });
+  }
+}
+
+export default fp(serviceKit, { name: 'foodxchange-service-kit', fastify: '5.x' });

@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin';
+import mongoose, { type Connection } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This service's own database. Models are bound to it with `app.mongo.model(...)`. */
+    mongo: Connection;
+  }
+}
+
+export interface MongoOptions {
+  url: string;
+  dbName: string;
+}
+
+/**
+ * One connection per service to its own database. The URL carries directConnection=true so the
+ * same string works against FerretDB locally and a single MongoDB 7 node (DESIGN.md rule 5).
+ */
+export async function connectMongo({ url, dbName }: MongoOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(url, {
+    dbName,
+    serverSelectionTimeoutMS: 5000,
+    maxPoolSize: 20,
+    // Indexes are created explicitly (ensureIndexes) so start-up fails loudly when one can't be.
+    autoIndex: false,
+    autoCreate: true,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+async function mongoPlugin(app: FastifyInstance, opts: MongoOptions) {
+  const connection = await connectMongo(opts);
+  app.decorate('mongo', connection);
+  app.health.addCheck('mongo', async () => {
+    await connection.db!.command({ ping: 1 });
+    return { database: opts.dbName };
+  });
+  // After every plugin has bound its models: unique indexes exist before any traffic or event.
+  app.addHook('onReady', async () => {
+    await ensureIndexes(connection);
+  });
+  app.addHook('onClose', async () => {
+    await connection.close();
+  });
+}
+
+export default fp(mongoPlugin, { name: 'foodxchange-mongo', fastify: '5.x', dependencies: ['foodxchange-health'] });
+
+/**
+ * Builds every model's indexes. Unique indexes are the platform's exactly-once guarantees
+ * (DESIGN.md rule 2), so a service must not serve traffic before they exist.
+ */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.createCollection().catch((error: { codeName?: string; code?: number }) => {
+      if (error.codeName !== 'NamespaceExists' && error.code !== 48) throw error;
+    });
+    await model.createIndexes();
+  }
+}

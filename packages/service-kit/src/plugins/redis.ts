@@ -1,0 +1,31 @@
+import fp from 'fastify-plugin';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis;
+  }
+}
+
+async function redisPlugin(app: FastifyInstance, opts: { url: string; service: string }) {
+  const redis = new Redis(opts.url, {
+    connectionName: `foodxchange-${opts.service}`,
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    // Commands fail fast while Redis is away instead of queueing without bound.
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
+  await redis.connect();
+  app.decorate('redis', redis);
+  app.health.addCheck('redis', async () => {
+    await redis.ping();
+  });
+  app.addHook('onClose', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+}
+
+export default fp(redisPlugin, { name: 'foodxchange-redis', fastify: '5.x', dependencies: ['foodxchange-health'] });

@@ -1,0 +1,84 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import closeWithGrace from 'close-with-grace';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { loadServiceConfig, type ServiceConfig, type ServiceDefinition } from './config.js';
+import { installErrorHandling } from './http/errors.js';
+import { genRequestId, installRequestContext, REQUEST_ID_HEADER } from './http/request-context.js';
+import { createValidatorCompiler } from './http/validation.js';
+
+export interface AppOptions {
+  config: ServiceConfig;
+}
+
+export type ServiceApp = FastifyPluginAsync<AppOptions>;
+
+/**
+ * The Fastify instance every service (and the gateway) runs on: pino with request and
+ * correlation ids, strict validation, the standard envelope on every path. Tests call this and
+ * `inject`; `runService` calls it and listens.
+ */
+export function createFastify(options: { service: string; version: string; logLevel: string; bodyLimit: number }) {
+  const app = Fastify({
+    logger: {
+      level: options.logLevel,
+      base: { service: options.service, version: options.version },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password'],
+        censor: '[redacted]',
+      },
+    },
+    requestIdHeader: REQUEST_ID_HEADER,
+    genReqId: genRequestId,
+    requestIdLogLabel: 'requestId',
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+  installRequestContext(app as unknown as FastifyInstance);
+  installErrorHandling(app as unknown as FastifyInstance);
+  return app;
+}
+
+export async function buildService(
+  service: ServiceDefinition<any>,
+  appPlugin: ServiceApp,
+  overrides: Record<string, unknown> = {},
+): Promise<FastifyInstance> {
+  const config = loadServiceConfig(service, overrides);
+  const app = createFastify({
+    service: service.name,
+    version: service.version,
+    logLevel: config.LOG_LEVEL,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  }) as unknown as FastifyInstance;
+  // Not encapsulated: the decorations the app makes (mongo, events, health …) are reachable
+  // on the instance tests and the entry point hold.
+  await app.register(fp(appPlugin, { name: `${service.name}-app` }), { config });
+  await app.ready();
+  return app;
+}
+
+/**
+ * Entry point of `src/server.ts`: build, listen, and on SIGINT/SIGTERM drain HTTP, stop the
+ * consumer and relay, and close every pool before exiting.
+ */
+export async function runService(service: ServiceDefinition<any>, appPlugin: ServiceApp): Promise<FastifyInstance> {
+  let app: FastifyInstance;
+  try {
+    app = await buildService(service, appPlugin);
+  } catch (error) {
+    // One readable line for the operator, then a non-zero exit for the supervisor.
+    console.error(`${service.name} failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  closeWithGrace({ delay: app.config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an unexpected error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+  await app.listen({ host: app.config.HOST, port: app.config.PORT });
+  return app;
+}

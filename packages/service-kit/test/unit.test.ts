@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, ConfigError, describeError, fieldErrors, isRetryable, loadServiceConfig, PermanentError } from '../src/index.js';
+
+const service = { name: 'order', version: '0.1.0', description: 'orders', defaultPort: 3006 };
+
+describe('configuration', () => {
+  it('has working local defaults derived from the service', () => {
+    const config = loadServiceConfig(service, {}, {});
+    expect(config).toMatchObject({ PORT: 3006, MONGO_DB: 'order', KAFKA_GROUP_ID: 'foodxchange.order', KAFKA_FROM_BEGINNING: true, HOST: '127.0.0.1' });
+    expect(config.MONGO_URL).toContain('directConnection=true');
+  });
+
+  it('reads and coerces the environment', () => {
+    const config = loadServiceConfig(service, {}, { PORT: '4100', KAFKA_FROM_BEGINNING: 'false', LOG_LEVEL: 'warn' });
+    expect(config).toMatchObject({ PORT: 4100, KAFKA_FROM_BEGINNING: false, LOG_LEVEL: 'warn' });
+  });
+
+  it('rejects invalid settings at start with the variable named', () => {
+    expect(() => loadServiceConfig(service, {}, { PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadServiceConfig(service, {}, { PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadServiceConfig(service, {}, { MONGO_DB: 'bad.name' })).toThrow(/MONGO_DB/);
+  });
+});
+
+describe('backoff', () => {
+  it('grows exponentially within jitter bounds and is capped', () => {
+    expect(backoffDelay(1, 100, 30_000, () => 0)).toBe(50);
+    expect(backoffDelay(1, 100, 30_000, () => 1)).toBe(100);
+    expect(backoffDelay(4, 100, 30_000, () => 1)).toBe(800);
+    expect(backoffDelay(20, 100, 5_000, () => 1)).toBe(5_000);
+  });
+
+  it('never retries permanent or contract errors', () => {
+    expect(isRetryable(new Error('timeout'))).toBe(true);
+    expect(isRetryable(new PermanentError('bad invariant'))).toBe(false);
+    const contract = Object.assign(new Error('bad data'), { name: 'ContractViolationError' });
+    expect(isRetryable(contract)).toBe(false);
+  });
+});
+
+describe('error mapping', () => {
+  it('turns ajv errors into field paths', () => {
+    expect(
+      fieldErrors('body', [
+        { instancePath: '/items/0/quantity', keyword: 'minimum', message: 'must be >= 1' },
+        { instancePath: '', keyword: 'required', params: { missingProperty: 'title' }, message: 'x' },
+        { instancePath: '/items/0', keyword: 'additionalProperties', params: { additionalProperty: 'colour' }, message: 'x' },
+      ]),
+    ).toEqual({ 'body.items.0.quantity': ['must be >= 1'], 'body.title': ['is required'], 'body.items.0.colour': ['is not allowed'] });
+  });
+
+  it('maps duplicate keys to 409 and unknown errors to an opaque 500', () => {
+    expect(describeError(Object.assign(new Error('E11000'), { code: 11000 })).status).toBe(409);
+    expect(describeError(new TypeError('x is undefined'))).toMatchObject({ status: 500, body: { code: 'INTERNAL_ERROR' } });
+  });
+});

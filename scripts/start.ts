@@ -1,0 +1,86 @@
+/**
+ * `npm start`: infrastructure, the eight services and the gateway, then prints where to go.
+ * Foreground by default (Ctrl-C stops everything it started); `--detach` leaves it running
+ * for `npm run stop`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { infraDown, infraUp } from '../infra/src/index.js';
+import { GATEWAY, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
+
+const detach = process.argv.includes('--detach');
+const started = performance.now();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (existsSync(stateFile)) {
+  const previous = JSON.parse(readFileSync(stateFile, 'utf8')) as PlatformState;
+  if (previous.processes.some((p) => isAlive(p.pid))) {
+    console.error(`The platform is already running (started ${previous.startedAt}). Stop it with: npm run stop`);
+    process.exit(1);
+  }
+}
+
+console.log('▶ infrastructure');
+const infra = await infraUp({ log: (line) => console.log(`  ${line}`) });
+
+console.log('▶ services');
+const processes = launch({ infra });
+try {
+  await waitForPlatform(processes, {
+    onReady: (proc) => console.log(`  ✔ ${proc.name.padEnd(12)} http://127.0.0.1:${proc.port}`),
+  });
+} catch (error) {
+  console.error(`✖ ${(error as Error).message}`);
+  await stopProcesses(processes);
+  await infraDown({ log: (line) => console.log(`  ${line}`) });
+  process.exit(1);
+}
+
+const state: PlatformState = {
+  startedAt: new Date().toISOString(),
+  processes: processes.map(({ name, port, child, log }) => ({ name, pid: child.pid!, port, log })),
+};
+mkdirSync(runDir, { recursive: true });
+writeFileSync(stateFile, JSON.stringify(state, null, 2));
+
+const gatewayUrl = `http://localhost:${GATEWAY.port}`;
+console.log(`\nFoodXchange is up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(`  gateway   ${gatewayUrl}/api/v1`);
+console.log(`  API docs  ${gatewayUrl}/docs`);
+console.log(`  health    ${gatewayUrl}/health`);
+console.log(`  logs      ${logDir}`);
+
+if (detach) {
+  for (const { child } of processes) child.unref();
+  console.log('\nRunning in the background. Stop with: npm run stop');
+  process.exit(0);
+}
+
+console.log('\nPress Ctrl-C to stop everything this started.');
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n■ stopping (${signal})`);
+    void (async () => {
+      await stopProcesses(processes);
+      await infraDown({ log: (line) => console.log(`  ${line}`) });
+      writeFileSync(stateFile, JSON.stringify({ startedAt: state.startedAt, processes: [] }));
+      console.log('■ stopped');
+      process.exit(0);
+    })();
+  });
+}
+for (const { name, child, log } of processes) {
+  child.on('exit', (code) => {
+    if (!stopping) console.error(`! ${name} exited with code ${code}; see ${log}`);
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm test`: starts (or reuses) the real servers, type-checks every package, then runs every
+ * package's vitest suite against those servers and prints one total.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { infraUp } from '../infra/src/index.js';
+import { root } from './platform.js';
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTotalTests: number;
+  success: boolean;
+}
+
+const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const skipTypecheck = process.argv.includes('--no-typecheck');
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function workspacePackages(): string[] {
+  const dirs = ['packages', 'services'].flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${group}/${entry.name}`),
+  );
+  return [...dirs, 'gateway', 'infra', 'e2e'].filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
+}
+
+const started = performance.now();
+console.log('▶ infrastructure');
+const infra = await infraUp({ log: (line) => console.log(`  ${line}`) });
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: 'test',
+  MONGO_URL: infra.mongoUrl,
+  KAFKA_BROKERS: infra.kafkaBrokers,
+  ELASTICSEARCH_URL: infra.elasticsearchUrl,
+  REDIS_URL: infra.redisUrl,
+};
+
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+let failedSteps = 0;
+if (!skipTypecheck && only.length === 0) {
+  console.log('▶ type-check (tsc --strict, every package)');
+  if ((await run(bin('turbo'), ['run', 'typecheck', '--concurrency=2', '--output-logs=errors-only'], root, env)) !== 0) {
+    failedSteps += 1;
+    console.error('✖ type-check failed');
+  }
+}
+
+const reports = mkdtempSync(join(tmpdir(), 'foodxchange-tests-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failedPackages: string[] = [];
+for (const dir of workspacePackages().filter((d) => only.length === 0 || only.some((o) => d.includes(o)))) {
+  console.log(`\n▶ ${dir}`);
+  const output = join(reports, `${dir.replace('/', '_')}.json`);
+  const code = await run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${output}`], join(root, dir), env);
+  if (!existsSync(output)) {
+    failedPackages.push(dir);
+    totals.failed += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(output, 'utf8')) as VitestReport;
+  totals.passed += report.numPassedTests;
+  totals.failed += report.numFailedTests;
+  totals.skipped += report.numPendingTests;
+  if (code !== 0 || !report.success) failedPackages.push(dir);
+}
+
+console.log(`\nFinished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+if (failedPackages.length > 0) console.log(`Failing packages: ${failedPackages.join(', ')}`);
+if (failedSteps > 0) console.log('Type-check failed.');
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedPackages.length > 0 || failedSteps > 0 ? 1 : 0);

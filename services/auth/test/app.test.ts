@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildService } from '@foodxchange/service-kit';
+import { dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
+import app, { service } from '../src/app.js';
+
+let server: FastifyInstance;
+beforeAll(async () => {
+  server = await buildService(service, app, isolatedEnv('auth'));
+});
+afterAll(async () => {
+  await dropDatabase(server);
+  await server.close();
+});
+
+describe('auth service', () => {
+  it('is ready once its dependencies answer', async () => {
+    const res = await server.inject({ url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toMatchObject({ status: 'ok', service: 'auth' });
+    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo', 'redis']);
+  });
+
+  it('answers unknown routes with the 404 envelope', async () => {
+    const res = await server.inject({ method: 'POST', url: '/api/v1/auth/does-not-exist' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('publishes its OpenAPI document', async () => {
+    const doc = (await server.inject({ url: '/openapi.json' })).json();
+    expect(doc.info.title).toBe('FoodXchange auth service');
+  });
+});

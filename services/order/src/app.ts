@@ -1,0 +1,16 @@
+import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
+import pkg from '../package.json' with { type: 'json' };
+import { publishes, subscriptions } from './subscriptions.js';
+
+export const service: ServiceDefinition = {
+  name: 'order',
+  version: pkg.version,
+  description: pkg.description,
+  defaultPort: 3006,
+};
+
+const app: ServiceApp = async (fastify, { config }) => {
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
+};
+
+export default app;
