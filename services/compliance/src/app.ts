@@ -1,0 +1,44 @@
+import fp from 'fastify-plugin';
+import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
+import pkg from '../package.json' with { type: 'json' };
+import accessControl from './access.js';
+import checkRoutes from './checks/routes.js';
+import { checkModel } from './checks/model.js';
+import ruleRoutes from './rules/routes.js';
+import { ruleSetModel } from './rules/model.js';
+import { seedDefaultRuleSets } from './rules/service.js';
+import { publishes, subscriptions } from './subscriptions.js';
+
+export const service: ServiceDefinition = {
+  name: 'compliance',
+  version: pkg.version,
+  description: pkg.description,
+  defaultPort: 3005,
+};
+
+const compliance: ServiceApp = async (fastify, { config }) => {
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
+  await fastify.register(accessControl);
+
+  const ruleSets = ruleSetModel(fastify.mongo);
+  const checks = checkModel(fastify.mongo);
+  fastify.events.registerOutbox(checks);
+
+  // After the kit's onReady index build (registered earlier): default markets exist before traffic.
+  fastify.addHook('onReady', async () => {
+    const created = await seedDefaultRuleSets(ruleSets);
+    if (created > 0) fastify.log.info({ created }, 'seeded default compliance rule sets');
+  });
+
+  await fastify.register(ruleRoutes, { prefix: '/api/v1/compliance', ruleSets });
+  await fastify.register(checkRoutes, { prefix: '/api/v1/compliance', ruleSets, checks });
+};
+
+/**
+ * Not encapsulated (fastify-plugin), so what the kit decorates (`mongo`, `events`, …) is visible
+ * on the instance `buildService` returns: tests reach `server.mongo` and `dropDatabase(server)`
+ * actually drops the test database.
+ */
+const app: ServiceApp = fp(compliance, { name: 'compliance', fastify: '5.x' });
+
+export default app;

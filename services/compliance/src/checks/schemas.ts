@@ -1,0 +1,135 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  AllergenCodeSchema,
+  CalendarDateSchema,
+  CertificationTypeSchema,
+  CountryCodeSchema,
+  IdSchema,
+  MarketCodeSchema,
+} from '@foodxchange/contracts';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
+import { VIOLATION_CODES, WARNING_CODES } from '../rules/evaluate.js';
+
+const ProposedCertificationSchema = Type.Object(
+  {
+    type: CertificationTypeSchema,
+    number: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    issuedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    validFrom: CalendarDateSchema,
+    validUntil: CalendarDateSchema,
+  },
+  { additionalProperties: false },
+);
+
+const ProposedProductSchema = Type.Object(
+  {
+    productId: Type.Optional(IdSchema),
+    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    allergens: Type.Array(AllergenCodeSchema, { maxItems: 64, default: [], description: 'Allergens the product contains' }),
+    labelledAllergens: Type.Array(AllergenCodeSchema, {
+      maxItems: 64,
+      default: [],
+      description: 'Allergens its label declares',
+    }),
+    originCountry: Type.Optional(CountryCodeSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidateBodySchema = Type.Object(
+  {
+    market: Type.Optional(MarketCodeSchema),
+    deliveryCountry: Type.Optional(CountryCodeSchema),
+    orderId: Type.Optional(IdSchema),
+    rfqId: Type.Optional(IdSchema),
+    buyerCompanyId: Type.Optional(IdSchema),
+    deliveryDate: Type.Optional(CalendarDateSchema),
+    supplier: Type.Object(
+      {
+        companyId: IdSchema,
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        certifications: Type.Array(ProposedCertificationSchema, { maxItems: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    products: Type.Array(ProposedProductSchema, { minItems: 1, maxItems: 500 }),
+  },
+  {
+    additionalProperties: false,
+    description: 'A proposed supply. Give the market, or the delivery country (mapped to its market), or both.',
+  },
+);
+export type ValidateBody = Static<typeof ValidateBodySchema>;
+
+const FindingFields = {
+  rule: Type.String(),
+  message: Type.String(),
+  certification: Type.Optional(Type.String()),
+  certifications: Type.Optional(Type.Array(Type.String())),
+  itemIndex: Type.Optional(Type.Integer({ minimum: 0 })),
+  productId: Type.Optional(Type.String()),
+  product: Type.Optional(Type.String()),
+  allergen: Type.Optional(Type.String()),
+};
+const ViolationSchema = Type.Object({ code: Type.Union(VIOLATION_CODES.map((code) => Type.Literal(code))), ...FindingFields });
+const WarningSchema = Type.Object({ code: Type.Union(WARNING_CODES.map((code) => Type.Literal(code))), ...FindingFields });
+
+export const CheckSchema = Type.Object({
+  id: Type.String(),
+  passed: Type.Boolean(),
+  violations: Type.Array(ViolationSchema),
+  warnings: Type.Array(WarningSchema),
+  market: Type.String(),
+  ruleSetVersion: Type.Integer(),
+  deliveryCountry: Type.Optional(Type.String()),
+  orderId: Type.Optional(Type.String()),
+  rfqId: Type.Optional(Type.String()),
+  buyerCompanyId: Type.Optional(Type.String()),
+  supplierCompanyId: Type.String(),
+  supplierName: Type.Optional(Type.String()),
+  deliveryDate: Type.Optional(Type.String()),
+  certifications: Type.Array(
+    Type.Object({
+      type: Type.String(),
+      number: Type.Optional(Type.String()),
+      issuedBy: Type.Optional(Type.String()),
+      validFrom: Type.String(),
+      validUntil: Type.String(),
+    }),
+  ),
+  products: Type.Array(
+    Type.Object({
+      productId: Type.Optional(Type.String()),
+      sku: Type.Optional(Type.String()),
+      name: Type.String(),
+      allergens: Type.Array(Type.String()),
+      labelledAllergens: Type.Array(Type.String()),
+      originCountry: Type.Optional(Type.String()),
+    }),
+  ),
+  checkedAt: Type.String({ format: 'date-time' }),
+  correlationId: Type.String(),
+  eventId: Type.Optional(Type.String({ description: 'The compliance.checked event (published for checks of an order)' })),
+});
+export type CheckView = Static<typeof CheckSchema>;
+
+export const CheckParamsSchema = Type.Object({ id: IdSchema }, { additionalProperties: false });
+
+export const CheckListQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    orderId: Type.Optional(IdSchema),
+    rfqId: Type.Optional(IdSchema),
+    supplierCompanyId: Type.Optional(IdSchema),
+    market: Type.Optional(MarketCodeSchema),
+    passed: Type.Optional(Type.Boolean()),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Checked at or after' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Checked before' })),
+  },
+  { additionalProperties: false },
+);
+export type CheckListQuery = Static<typeof CheckListQuerySchema>;
+
+export const CheckEnvelope = Envelope(CheckSchema);
+export const CheckListEnvelope = PagedEnvelope(CheckSchema);

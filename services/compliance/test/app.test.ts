@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildService } from '@foodxchange/service-kit';
+import { dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
+import app, { service } from '../src/app.js';
+
+let server: FastifyInstance;
+beforeAll(async () => {
+  server = await buildService(service, app, isolatedEnv('compliance'));
+});
+afterAll(async () => {
+  await dropDatabase(server);
+  await server.close();
+});
+
+describe('compliance service', () => {
+  it('is ready once its dependencies answer', async () => {
+    const res = await server.inject({ url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toMatchObject({ status: 'ok', service: 'compliance' });
+    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo']);
+  });
+
+  it('answers unknown routes with the 404 envelope', async () => {
+    const res = await server.inject({ method: 'POST', url: '/api/v1/compliance/does-not-exist' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('publishes its OpenAPI document', async () => {
+    const doc = (await server.inject({ url: '/openapi.json' })).json();
+    expect(doc.info.title).toBe('FoodXchange compliance service');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/compliance/rules',
+        '/api/v1/compliance/rules/{market}',
+        '/api/v1/compliance/validate',
+        '/api/v1/compliance/checks',
+        '/api/v1/compliance/checks/{id}',
+      ]),
+    );
+    expect(doc.paths['/api/v1/compliance/rules/{market}'].put.requestBody).toBeDefined();
+  });
+});

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildService } from '@foodxchange/service-kit';
+import { dropDatabase, isolatedEnv, waitFor } from '@foodxchange/service-kit/testing';
+import { parseEvent, TOPICS } from '@foodxchange/contracts';
+import app, { service } from '../src/app.js';
+import { readTopicFromNow, type ReadRecord } from './kafka-reader.js';
+
+let server: FastifyInstance;
+let reader: { records: ReadRecord[]; stop: () => Promise<void> };
+
+beforeAll(async () => {
+  server = await buildService(service, app, isolatedEnv('compliance'));
+  reader = await readTopicFromNow(TOPICS.complianceChecked);
+});
+afterAll(async () => {
+  await reader?.stop();
+  await dropDatabase(server);
+  await server.close();
+});
+
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return server.inject({
+    method: 'POST',
+    url: '/api/v1/compliance/validate',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const past = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+
+function cert(type: string, validUntil = future(400)) {
+  return { type, number: `${type}-2024-001`, issuedBy: 'Bureau Veritas', validFrom: past(300), validUntil };
+}
+
+const supplierId = `sup-${randomUUID()}`;
+
+function compliantEuSupply(orderId?: string) {
+  return {
+    market: 'EU',
+    ...(orderId ? { orderId } : {}),
+    rfqId: 'rfq-1',
+    buyerCompanyId: 'buyer-1',
+    supplier: { companyId: supplierId, name: 'Olivar SA', certifications: [cert('HACCP'), cert('ISO22000')] },
+    products: [
+      { productId: 'prod-oil', sku: 'OIL-1', name: 'Olive oil', allergens: [], labelledAllergens: [], originCountry: 'ES' },
+      { productId: 'prod-pesto', sku: 'PESTO-1', name: 'Pesto', allergens: ['nuts', 'milk'], labelledAllergens: ['milk', 'nuts'], originCountry: 'IT' },
+    ],
+  };
+}
+
+async function publishedFor(checkId: string) {
+  return waitFor(() => reader.records.find((record) => record.key === checkId), {
+    timeoutMs: 20_000,
+    what: `compliance.checked for ${checkId}`,
+  });
+}
+
+describe('POST /compliance/validate', () => {
+  it('passes a compliant supply, records the check and publishes compliance.checked (subject = check id)', async () => {
+    const orderId = `ord-${randomUUID()}`;
+    const res = await post(compliantEuSupply(orderId), { 'x-correlation-id': 'corr-compliance-pass' });
+    expect(res.statusCode).toBe(201);
+    const check = res.json().data;
+    expect(check).toMatchObject({ passed: true, violations: [], market: 'EU', ruleSetVersion: 1, orderId, supplierCompanyId: supplierId });
+    expect(res.headers.location).toBe(`/api/v1/compliance/checks/${check.id}`);
+    expect(check.eventId).toEqual(expect.any(String));
+
+    const record = await publishedFor(check.id);
+    const event = parseEvent(record.value, TOPICS.complianceChecked);
+    expect(event.id).toBe(check.eventId);
+    expect(event.subject).toBe(check.id);
+    expect(event.source).toBe('/foodxchange/compliance');
+    expect(event.correlationid).toBe('corr-compliance-pass');
+    expect(event.data).toMatchObject({ checkId: check.id, orderId, market: 'EU', passed: true, violations: [], ruleSetVersion: 1 });
+
+    // The outbox is cleared once the relay has published.
+    const Check = server.mongo.model('Check');
+    await waitFor(async () => {
+      const doc = await Check.findById(check.id).lean<{ outboxPending: boolean; outbox: unknown[] }>();
+      return doc && !doc.outboxPending && doc.outbox.length === 0;
+    }, { timeoutMs: 10_000, what: 'outbox cleared' });
+  });
+
+  it('fails a supply with an expired certificate, an unlabelled allergen and a product without origin', async () => {
+    const orderId = `ord-${randomUUID()}`;
+    const supply = compliantEuSupply(orderId);
+    supply.supplier.certifications = [cert('HACCP'), cert('ISO22000', past(1))];
+    supply.products = [
+      { productId: 'prod-oil', sku: 'OIL-1', name: 'Olive oil', allergens: [], labelledAllergens: [], originCountry: undefined as unknown as string },
+      { productId: 'prod-pesto', sku: 'PESTO-1', name: 'Pesto', allergens: ['nuts', 'milk'], labelledAllergens: ['milk'], originCountry: 'IT' },
+    ];
+    delete (supply.products[0] as { originCountry?: string }).originCountry;
+    const res = await post(supply);
+    expect(res.statusCode).toBe(201);
+    const check = res.json().data;
+    expect(check.passed).toBe(false);
+    expect(check.violations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'CERTIFICATION_EXPIRED', certification: 'ISO22000', rule: 'requiredCertifications' }),
+        expect.objectContaining({ code: 'ALLERGEN_NOT_LABELLED', allergen: 'nuts', itemIndex: 1, productId: 'prod-pesto', product: 'PESTO-1' }),
+        expect.objectContaining({ code: 'ORIGIN_MISSING', itemIndex: 0, productId: 'prod-oil' }),
+      ]),
+    );
+    expect(check.violations).toHaveLength(3);
+
+    const event = parseEvent((await publishedFor(check.id)).value, TOPICS.complianceChecked);
+    expect(event.data.passed).toBe(false);
+    expect(event.data.violations.map((violation) => violation.code).sort()).toEqual([
+      'ALLERGEN_NOT_LABELLED',
+      'CERTIFICATION_EXPIRED',
+      'ORIGIN_MISSING',
+    ]);
+  });
+
+  it('reports a missing certificate, and warns about one that expires soon', async () => {
+    const supply = compliantEuSupply();
+    supply.supplier.certifications = [cert('HACCP', future(5))];
+    const check = (await post(supply)).json().data;
+    expect(check.violations).toEqual([expect.objectContaining({ code: 'CERTIFICATION_MISSING', certification: 'ISO22000' })]);
+    expect(check.warnings).toEqual([expect.objectContaining({ code: 'CERTIFICATION_EXPIRING_SOON', certification: 'HACCP' })]);
+  });
+
+  it('maps the delivery country to its market', async () => {
+    const { market: _market, ...supply } = compliantEuSupply();
+    const de = (await post({ ...supply, deliveryCountry: 'DE' })).json().data;
+    expect(de).toMatchObject({ market: 'EU', deliveryCountry: 'DE', passed: true });
+    const br = (await post({ ...supply, deliveryCountry: 'BR' })).json().data;
+    expect(br).toMatchObject({ market: 'INTL', deliveryCountry: 'BR' });
+    const us = (await post({ ...supply, deliveryCountry: 'US' })).json().data;
+    expect(us).toMatchObject({ market: 'US', passed: false });
+    expect(us.violations).toEqual([expect.objectContaining({ code: 'CERTIFICATION_MISSING', certification: 'FDA_REGISTERED' })]);
+  });
+
+  it('records a check without an order but publishes nothing for it (compliance.checked is about orders)', async () => {
+    const res = await post(compliantEuSupply());
+    expect(res.statusCode).toBe(201);
+    const check = res.json().data;
+    expect(check.eventId).toBeUndefined();
+    expect(check.orderId).toBeUndefined();
+    const stored = (await server.inject({ url: `/api/v1/compliance/checks/${check.id}` })).json().data;
+    expect(stored.id).toBe(check.id);
+    // A later order check is published; this one never is.
+    const later = (await post(compliantEuSupply(`ord-${randomUUID()}`))).json().data;
+    await publishedFor(later.id);
+    expect(reader.records.find((record) => record.key === check.id)).toBeUndefined();
+  });
+
+  it('rejects bad input with field errors', async () => {
+    const supply = compliantEuSupply();
+    const cases: Array<[unknown, Record<string, string[]> | string[]]> = [
+      [{ ...supply, colour: 'red' }, { 'body.colour': ['is not allowed'] }],
+      [{ ...supply, supplier: undefined }, { 'body.supplier': ['is required'] }],
+      [{ ...supply, products: [] }, ['body.products']],
+      [{ ...supply, products: [{ ...supply.products[0], allergens: 'milk' }] }, ['body.products.0.allergens']],
+      [{ ...supply, products: [{ ...supply.products[0], originCountry: 'Spain' }] }, ['body.products.0.originCountry']],
+      [{ ...supply, supplier: { ...supply.supplier, certifications: [{ ...cert('HACCP'), type: 'MAGIC' }] } }, ['body.supplier.certifications.0.type']],
+      [{ ...supply, supplier: { ...supply.supplier, certifications: [{ ...cert('HACCP'), validUntil: 'soon' }] } }, ['body.supplier.certifications.0.validUntil']],
+      [{ ...supply, supplier: { ...supply.supplier, extra: 1 } }, { 'body.supplier.extra': ['is not allowed'] }],
+      [{ ...supply, market: 'eu' }, ['body.market']],
+    ];
+    for (const [body, fields] of cases) {
+      const res = await post(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
+      if (Array.isArray(fields)) expect(Object.keys(res.json().error.fields)).toEqual(expect.arrayContaining(fields));
+      else expect(res.json().error.fields).toEqual(fields);
+    }
+  });
+
+  it('rejects a supply that names no market, an unknown market, or a market that contradicts the country', async () => {
+    const { market: _market, ...noMarket } = compliantEuSupply();
+    const none = await post(noMarket);
+    expect(none.statusCode).toBe(400);
+    expect(Object.keys(none.json().error.fields).sort()).toEqual(['body.deliveryCountry', 'body.market']);
+    const unknown = await post({ ...noMarket, market: 'ZZ' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.fields).toEqual({ 'body.market': ['ZZ has no rule set'] });
+    const contradiction = await post({ ...noMarket, market: 'UK', deliveryCountry: 'FR' });
+    expect(contradiction.statusCode).toBe(400);
+    expect(contradiction.json().error.fields['body.market'][0]).toContain('belongs to market EU');
+  });
+
+  it('rejects a certificate that ends before it starts', async () => {
+    const supply = compliantEuSupply();
+    supply.supplier.certifications = [cert('HACCP'), { ...cert('ISO22000'), validFrom: '2025-06-01', validUntil: '2025-01-01' }];
+    const res = await post(supply);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.fields).toEqual({ 'body.supplier.certifications.1.validUntil': ['must not be before validFrom'] });
+  });
+
+  it('answers malformed JSON and a missing body with the 400 envelope', async () => {
+    const malformed = await post('{"market": "EU",');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
+    const empty = await server.inject({ method: 'POST', url: '/api/v1/compliance/validate' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().success).toBe(false);
+  });
+});
+
+describe('GET /compliance/checks', () => {
+  const orderId = `ord-list-${randomUUID()}`;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    // Three checks of one order: pass, fail, pass (newest last).
+    for (const expired of [false, true, false]) {
+      const supply = compliantEuSupply(orderId);
+      if (expired) supply.supplier.certifications = [cert('HACCP', past(2)), cert('ISO22000')];
+      const res = await post(supply);
+      expect(res.statusCode).toBe(201);
+      ids.push(res.json().data.id);
+    }
+  });
+
+  it('lists an order’s checks newest first, paged', async () => {
+    const first = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2` });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().pagination).toEqual({ page: 1, limit: 2, total: 3, totalPages: 2, hasNext: true, hasPrev: false });
+    expect(first.json().data.map((check: { id: string }) => check.id)).toEqual([ids[2], ids[1]]);
+    const second = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2&page=2` });
+    expect(second.json().data.map((check: { id: string }) => check.id)).toEqual([ids[0]]);
+    expect(second.json().pagination).toMatchObject({ hasNext: false, hasPrev: true });
+  });
+
+  it('filters by passed, market, supplier and time', async () => {
+    const failed = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&passed=false` });
+    expect(failed.json().data.map((check: { id: string }) => check.id)).toEqual([ids[1]]);
+    const us = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&market=US` });
+    expect(us.json().data).toEqual([]);
+    const bySupplier = await server.inject({ url: `/api/v1/compliance/checks?supplierCompanyId=${supplierId}&limit=100` });
+    expect(bySupplier.json().pagination.total).toBeGreaterThanOrEqual(3);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const none = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&from=${encodeURIComponent(future)}` });
+    expect(none.json().pagination.total).toBe(0);
+    const all = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&to=${encodeURIComponent(future)}` });
+    expect(all.json().pagination.total).toBe(3);
+  });
+
+  it('rejects bad query parameters', async () => {
+    for (const query of ['limit=0', 'limit=101', 'page=0', 'passed=maybe', 'market=eu', 'from=yesterday', 'colour=red']) {
+      const res = await server.inject({ url: `/api/v1/compliance/checks?${query}` });
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_ERROR');
+      expect(Object.keys(res.json().error.fields)[0]).toMatch(/^querystring\./);
+    }
+  });
+
+  it('returns one check by id, and the 404 envelope for an unknown id', async () => {
+    const one = await server.inject({ url: `/api/v1/compliance/checks/${ids[1]}` });
+    expect(one.statusCode).toBe(200);
+    expect(one.json().data).toMatchObject({ id: ids[1], passed: false, orderId });
+    expect(one.json().data).not.toHaveProperty('outbox');
+    const missing = await server.inject({ url: `/api/v1/compliance/checks/${randomUUID()}` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('records the version of the rules a check used', async () => {
+    const eu = (await server.inject({ url: '/api/v1/compliance/rules/EU' })).json().data;
+    const edit = await server.inject({
+      method: 'PUT',
+      url: '/api/v1/compliance/rules/EU',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        name: eu.name,
+        requiredCertifications: ['HACCP'],
+        allergenLabelling: eu.allergenLabelling,
+        originTracking: eu.originTracking,
+        expectedVersion: eu.version,
+      }),
+    });
+    expect(edit.statusCode).toBe(200);
+    const supply = compliantEuSupply();
+    supply.supplier.certifications = [cert('HACCP')];
+    const check = (await post(supply)).json().data;
+    expect(check).toMatchObject({ passed: true, ruleSetVersion: eu.version + 1 });
+  });
+});
