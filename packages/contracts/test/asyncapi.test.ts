@@ -43,8 +43,16 @@ function resolve(doc: unknown, ref: string): unknown {
 describe('AsyncAPI document', () => {
   const doc = asyncApiDocument() as unknown as Doc;
 
-  it('is AsyncAPI 3', () => {
+  it('is a valid AsyncAPI 3.0.0 document (official JSON Schema of the specification)', () => {
     expect(doc.asyncapi).toBe('3.0.0');
+    const specPath = join(here, '..', 'node_modules', '@asyncapi', 'specs', 'schemas', '3.0.0-without-$id.json');
+    const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+    const validate = ajv.compile(JSON.parse(readFileSync(specPath, 'utf8')) as object);
+    expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    // and the check can fail: AsyncAPI 3 has no 'publish' action
+    const broken = structuredClone(doc);
+    Object.values(broken.operations)[0]!.action = 'publish';
+    expect(validate(broken)).toBe(false);
   });
 
   it('lists every topic and its dead-letter topic as channels', () => {
