@@ -41,6 +41,8 @@ console.log('▶ infrastructure');
 const infra = await infraUp({ log: (line) => console.log(`  ${line}`) });
 const env: NodeJS.ProcessEnv = {
   ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
   NODE_ENV: 'test',
   MONGO_URL: infra.mongoUrl,
   KAFKA_BROKERS: infra.kafkaBrokers,
@@ -52,7 +54,7 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 let failedSteps = 0;
 if (!skipTypecheck && only.length === 0) {
   console.log('▶ type-check (tsc --strict, every package)');
-  if ((await run(bin('turbo'), ['run', 'typecheck', '--concurrency=2', '--output-logs=errors-only'], root, env)) !== 0) {
+  if ((await run(bin('turbo'), ['run', 'typecheck', '--concurrency=2', '--continue', '--output-logs=errors-only'], root, env)) !== 0) {
     failedSteps += 1;
     console.error('✖ type-check failed');
   }
