@@ -1,0 +1,40 @@
+import fp from 'fastify-plugin';
+import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
+import pkg from '../package.json' with { type: 'json' };
+import accessControl from './access.js';
+import { auditEventModel } from './audit/model.js';
+import auditRoutes from './audit/routes.js';
+import { deadLetterModel, replayClaimModel } from './dead-letters/model.js';
+import deadLetterRoutes from './dead-letters/routes.js';
+import { publishes, subscriptions } from './subscriptions.js';
+
+export const service: ServiceDefinition = {
+  name: 'admin',
+  version: pkg.version,
+  description: pkg.description,
+  defaultPort: 3008,
+};
+
+const admin: ServiceApp = async (fastify, { config }) => {
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions }, redis: true });
+  // Every admin route is admin-only once identity lands: enforced in this one hook.
+  await fastify.register(accessControl);
+
+  const auditEvents = auditEventModel(fastify.mongo);
+  const deadLetters = deadLetterModel(fastify.mongo);
+  const claims = replayClaimModel(fastify.mongo);
+  // Replays leave through the dead letter's own outbox.
+  fastify.events.registerOutbox(deadLetters);
+
+  await fastify.register(auditRoutes, { prefix: '/api/v1/admin', auditEvents });
+  await fastify.register(deadLetterRoutes, { prefix: '/api/v1/admin', deadLetters, claims });
+};
+
+/**
+ * Not encapsulated (fastify-plugin), so what the kit decorates (`mongo`, `events`, …) is visible
+ * on the instance `buildService` returns: tests reach `server.mongo` and `dropDatabase(server)`
+ * actually drops the test database.
+ */
+const app: ServiceApp = fp(admin, { name: 'admin', fastify: '5.x' });
+
+export default app;

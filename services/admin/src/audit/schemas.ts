@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ALL_TOPICS } from '@foodxchange/contracts';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
+
+export const TopicSchema = Type.Unsafe<string>({ type: 'string', enum: [...ALL_TOPICS], description: 'A contract topic' });
+
+export const AuditEventSchema = Type.Object({
+  id: Type.String({ description: 'CloudEvents id' }),
+  type: Type.String(),
+  topic: Type.String(),
+  source: Type.String(),
+  subject: Type.String(),
+  correlationId: Type.String(),
+  time: Type.String({ format: 'date-time' }),
+  dataschema: Type.String(),
+  data: Type.Unknown({ description: 'The event data as published' }),
+  partition: Type.Integer(),
+  offset: Type.String(),
+  recordedAt: Type.String({ format: 'date-time' }),
+});
+export type AuditEventView = Static<typeof AuditEventSchema>;
+
+export const AuditQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    // Offset paging is a scan on FerretDB 1.x: keep deep pages bounded.
+    page: Type.Integer({ minimum: 1, maximum: 500, default: 1 }),
+    topic: Type.Optional(TopicSchema),
+    type: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Event time at or after' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Event time before' })),
+  },
+  { additionalProperties: false },
+);
+export type AuditQuery = Static<typeof AuditQuerySchema>;
+
+export const AuditParamsSchema = Type.Object(
+  { eventId: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const AuditEventEnvelope = Envelope(AuditEventSchema);
+export const AuditEventListEnvelope = PagedEnvelope(AuditEventSchema);

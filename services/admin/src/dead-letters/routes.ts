@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { ok, paged } from '@foodxchange/service-kit';
+import type { DeadLetterModel, ReplayClaimModel } from './model.js';
+import {
+  DeadLetterEnvelope,
+  DeadLetterListEnvelope,
+  DeadLetterParamsSchema,
+  DeadLetterQuerySchema,
+  type DeadLetterQuery,
+} from './schemas.js';
+import { getDeadLetter, listDeadLetters, replayDeadLetter } from './service.js';
+
+export default async function deadLetterRoutes(
+  app: FastifyInstance,
+  { deadLetters, claims }: { deadLetters: DeadLetterModel; claims: ReplayClaimModel },
+) {
+  app.get(
+    '/dead-letters',
+    {
+      schema: {
+        tags: ['dead-letters'],
+        summary: 'Records consumers gave up on, newest first',
+        querystring: DeadLetterQuerySchema,
+        response: { 200: DeadLetterListEnvelope },
+      },
+    },
+    async (request) => {
+      const query = request.query as DeadLetterQuery;
+      const { items, total } = await listDeadLetters(deadLetters, query);
+      return paged(items, { page: query.page, limit: query.limit, total });
+    },
+  );
+
+  app.get(
+    '/dead-letters/:id',
+    {
+      schema: {
+        tags: ['dead-letters'],
+        summary: 'One dead letter',
+        params: DeadLetterParamsSchema,
+        response: { 200: DeadLetterEnvelope },
+      },
+    },
+    async (request) => ok(await getDeadLetter(deadLetters, (request.params as { id: string }).id)),
+  );
+
+  app.post(
+    '/dead-letters/:id/replay',
+    {
+      schema: {
+        tags: ['dead-letters'],
+        summary: 'Re-publish the original record to its original topic (once: pending → replayed)',
+        description:
+          'Staged in the dead letter’s outbox together with the status change; 202 once staged. 409 when it was already replayed or is being replayed.',
+        params: DeadLetterParamsSchema,
+        response: { 202: DeadLetterEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const deadLetter = await replayDeadLetter({ deadLetters, claims }, (request.params as { id: string }).id);
+      app.events.published();
+      return reply.code(202).send(ok(deadLetter));
+    },
+  );
+}

@@ -1,0 +1,57 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
+import { TopicSchema } from '../audit/schemas.js';
+import { DEAD_LETTER_STATUSES } from './model.js';
+
+export const DeadLetterSchema = Type.Object({
+  id: Type.String({ description: '<dlq topic>:<partition>:<offset>' }),
+  dlqTopic: Type.String(),
+  dlqPartition: Type.Integer(),
+  dlqOffset: Type.String(),
+  originalTopic: Type.String(),
+  originalPartition: Type.Optional(Type.Integer()),
+  originalOffset: Type.Optional(Type.String()),
+  consumerGroup: Type.Optional(Type.String({ description: 'The consumer group that gave up on it' })),
+  attempts: Type.Optional(Type.Integer()),
+  failedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  error: Type.Object({ message: Type.String(), name: Type.String(), stack: Type.Optional(Type.String()) }),
+  key: Type.Union([Type.String(), Type.Null()]),
+  value: Type.Union([Type.String(), Type.Null()], { description: 'The record value as text, verbatim' }),
+  headers: Type.Record(Type.String(), Type.String(), { description: 'The record headers without x-dlq-*' }),
+  eventId: Type.Optional(Type.String()),
+  eventType: Type.Optional(Type.String()),
+  subject: Type.Optional(Type.String()),
+  correlationId: Type.Optional(Type.String()),
+  replayOf: Type.Optional(Type.String({ description: 'The dead letter whose replay failed again into this one' })),
+  status: Type.Union(DEAD_LETTER_STATUSES.map((status) => Type.Literal(status))),
+  replayCount: Type.Integer({ minimum: 0 }),
+  lastReplayedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  replayInFlight: Type.Boolean({ description: 'The replay is staged but not yet handed to Kafka' }),
+  recordedAt: Type.String({ format: 'date-time' }),
+});
+export type DeadLetterView = Static<typeof DeadLetterSchema>;
+
+export const DeadLetterQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    page: Type.Integer({ minimum: 1, maximum: 500, default: 1 }),
+    topic: Type.Optional(TopicSchema),
+    status: Type.Optional(Type.Union(DEAD_LETTER_STATUSES.map((status) => Type.Literal(status)))),
+    eventId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type DeadLetterQuery = Static<typeof DeadLetterQuerySchema>;
+
+export const DeadLetterParamsSchema = Type.Object(
+  {
+    id: Type.String({
+      pattern: '^[A-Za-z0-9._-]{1,249}:[0-9]{1,9}:[0-9]{1,20}$',
+      description: '<dlq topic>:<partition>:<offset>, e.g. order.created.dlq:0:42',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const DeadLetterEnvelope = Envelope(DeadLetterSchema);
+export const DeadLetterListEnvelope = PagedEnvelope(DeadLetterSchema);

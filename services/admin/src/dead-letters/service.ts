@@ -1,0 +1,148 @@
+import { isTopic } from '@foodxchange/contracts';
+import { ConflictError, NotFoundError, rawOutboxEntry, withStagedEvents } from '@foodxchange/service-kit';
+import type { DeadLetterDoc, DeadLetterModel, ReplayClaimDoc, ReplayClaimModel } from './model.js';
+import { ownHeaders, REPLAYED_AT_HEADER, REPLAYED_FROM_HEADER } from './record.js';
+import type { DeadLetterQuery, DeadLetterView } from './schemas.js';
+
+function parseHeaders(text: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function toDeadLetterView(doc: DeadLetterDoc): DeadLetterView {
+  const view: DeadLetterView = {
+    id: doc._id,
+    dlqTopic: doc.dlqTopic,
+    dlqPartition: doc.dlqPartition,
+    dlqOffset: doc.dlqOffset,
+    originalTopic: doc.originalTopic,
+    error: { message: doc.error?.message ?? '', name: doc.error?.name ?? 'Error' },
+    key: doc.key ?? null,
+    value: doc.value ?? null,
+    headers: parseHeaders(doc.headers),
+    status: doc.status,
+    replayCount: doc.replayCount ?? 0,
+    replayInFlight: doc.outboxPending === true,
+    recordedAt: doc.recordedAt.toISOString(),
+  };
+  if (doc.error?.stack) view.error.stack = doc.error.stack;
+  if (doc.failedAt) view.failedAt = doc.failedAt.toISOString();
+  if (doc.lastReplayedAt) view.lastReplayedAt = doc.lastReplayedAt.toISOString();
+  if (doc.originalPartition !== undefined && doc.originalPartition !== null) view.originalPartition = doc.originalPartition;
+  if (doc.attempts !== undefined && doc.attempts !== null) view.attempts = doc.attempts;
+  for (const key of ['originalOffset', 'consumerGroup', 'eventId', 'eventType', 'subject', 'correlationId', 'replayOf'] as const) {
+    const value = doc[key];
+    if (value) view[key] = value;
+  }
+  return view;
+}
+
+export async function listDeadLetters(model: DeadLetterModel, query: DeadLetterQuery): Promise<{ items: DeadLetterView[]; total: number }> {
+  const filter: Record<string, unknown> = {};
+  if (query.topic) filter.originalTopic = query.topic;
+  if (query.status) filter.status = query.status;
+  if (query.eventId) filter.eventId = query.eventId;
+  const [docs, total] = await Promise.all([
+    model
+      .find(filter)
+      .sort({ recordedAt: -1, _id: -1 })
+      .skip((query.page - 1) * query.limit)
+      .limit(query.limit)
+      .lean<DeadLetterDoc[]>(),
+    model.countDocuments(filter),
+  ]);
+  return { items: docs.map(toDeadLetterView), total };
+}
+
+export async function getDeadLetter(model: DeadLetterModel, id: string): Promise<DeadLetterView> {
+  const doc = await model.findById(id).lean<DeadLetterDoc>();
+  if (!doc) throw new NotFoundError(`Dead letter ${id}`);
+  return toDeadLetterView(doc);
+}
+
+/** A claim older than this whose dead letter is still pending belongs to a replay that died mid-way. */
+export const REPLAY_CLAIM_STALE_MS = 30_000;
+
+export interface ReplayModels {
+  deadLetters: DeadLetterModel;
+  claims: ReplayClaimModel;
+}
+
+/**
+ * Re-publishes a dead letter's original record to its original topic, verbatim (same key, value
+ * and event id, so consumers that did handle it still skip it; the kit re-runs an event whose
+ * marker says dead-lettered), without the `x-dlq-*` headers and with `x-replayed-from`.
+ *
+ * State rule: `pending → replayed`, once. A second replay — while the first is in flight or after
+ * it — is 409. If the replayed record fails again, the consumer dead-letters it anew, and that new
+ * dead letter (its `replayOf` points here) is the one to replay after the next fix.
+ *
+ * Writes: a unique claim insert (the exactly-once guard: concurrent requests get 11000 → 409),
+ * then ONE write of the dead letter that flips its status and stages the record in its outbox,
+ * so the status and the re-publication can't part. A claimant that died between the two leaves a
+ * stale claim on a still-pending dead letter; it is taken over after REPLAY_CLAIM_STALE_MS.
+ */
+export async function replayDeadLetter(models: ReplayModels, id: string, now = new Date()): Promise<DeadLetterView> {
+  const doc = await models.deadLetters.findById(id).lean<DeadLetterDoc>();
+  if (!doc) throw new NotFoundError(`Dead letter ${id}`);
+  if (doc.status !== 'pending') throw alreadyReplayed(doc);
+  if (!isTopic(doc.originalTopic)) {
+    throw new ConflictError(`Cannot replay to ${doc.originalTopic}: not a platform topic`, { originalTopic: doc.originalTopic });
+  }
+  if (doc.value === null || doc.value === undefined) {
+    throw new ConflictError('Nothing to replay: the dead letter has no value', { id });
+  }
+
+  await claimReplay(models, id, now);
+
+  const headers = {
+    ...ownHeaders(parseHeaders(doc.headers)),
+    [REPLAYED_FROM_HEADER]: doc._id,
+    [REPLAYED_AT_HEADER]: now.toISOString(),
+  };
+  // Contract events always have a key (the aggregate id); a keyless record is re-sent with an empty one.
+  const entry = rawOutboxEntry(doc.originalTopic, doc.key ?? '', doc.value, headers);
+  await models.deadLetters.updateOne(
+    { _id: id },
+    withStagedEvents({ $set: { status: 'replayed', lastReplayedAt: now }, $inc: { replayCount: 1 } }, [entry]),
+  );
+  return getDeadLetter(models.deadLetters, id);
+}
+
+async function claimReplay(models: ReplayModels, id: string, now: Date, takeover = true): Promise<void> {
+  try {
+    await models.claims.create({ _id: id, claimedAt: now });
+    return;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+  }
+  const [claim, current] = await Promise.all([
+    models.claims.findById(id).lean<ReplayClaimDoc>(),
+    models.deadLetters.findById(id).lean<DeadLetterDoc>(),
+  ]);
+  if (!current) throw new NotFoundError(`Dead letter ${id}`);
+  if (current.status !== 'pending') throw alreadyReplayed(current);
+  if (takeover && claim && now.getTime() - claim.claimedAt.getTime() > REPLAY_CLAIM_STALE_MS) {
+    await models.claims.deleteOne({ _id: id, claimedAt: claim.claimedAt });
+    return claimReplay(models, id, now, false);
+  }
+  throw new ConflictError(`Dead letter ${id} is being replayed`, { id, status: current.status, replayInFlight: true });
+}
+
+function alreadyReplayed(doc: DeadLetterDoc): ConflictError {
+  const inFlight = doc.outboxPending === true;
+  return new ConflictError(
+    inFlight ? `Dead letter ${doc._id} is being replayed` : `Dead letter ${doc._id} was already replayed`,
+    {
+      id: doc._id,
+      status: doc.status,
+      replayCount: doc.replayCount,
+      replayInFlight: inFlight,
+      lastReplayedAt: doc.lastReplayedAt?.toISOString(),
+    },
+  );
+}

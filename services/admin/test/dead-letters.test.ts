@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Producer } from 'kafkajs';
+import { buildService, DLQ_HEADERS } from '@foodxchange/service-kit';
+import { dropDatabase, isolatedEnv, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
+import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
+import app, { service } from '../src/app.js';
+import { replayClaimModel } from '../src/dead-letters/model.js';
+import { REPLAY_CLAIM_STALE_MS } from '../src/dead-letters/service.js';
+import { connectProducer, notificationEvent, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
+
+const DLQ = dlqTopic(TEST_TOPIC);
+let server: FastifyInstance;
+let producer: Producer;
+
+function dlqHeaders(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    [DLQ_HEADERS.error]: 'order 42 unknown to this service',
+    [DLQ_HEADERS.errorName]: 'PermanentError',
+    [DLQ_HEADERS.stack]: 'PermanentError: order 42 unknown\n    at handler (notification.ts:1:1)',
+    [DLQ_HEADERS.originalTopic]: TEST_TOPIC,
+    [DLQ_HEADERS.originalPartition]: '1',
+    [DLQ_HEADERS.originalOffset]: '1234',
+    [DLQ_HEADERS.consumerGroup]: 'foodxchange.notification',
+    [DLQ_HEADERS.attempts]: '5',
+    [DLQ_HEADERS.failedAt]: '2025-03-01T09:31:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Dead-letters an event the way the kit's consumer does: original key, value and headers + x-dlq-*. */
+async function deadLetter(event: FoodXchangeEvent, overrides: Record<string, string> = {}): Promise<void> {
+  const message = toKafkaMessage(event);
+  await producer.send({
+    topic: DLQ,
+    messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'x-trace': 'abc', ...dlqHeaders(overrides) } }],
+  });
+}
+
+async function findByEventId(eventId: string) {
+  const res = await server.inject({ url: `/api/v1/admin/dead-letters?eventId=${eventId}` });
+  return res.json().data?.[0] as { id: string; status: string } | undefined;
+}
+
+function replay(id: string) {
+  return server.inject({ method: 'POST', url: `/api/v1/admin/dead-letters/${id}/replay` });
+}
+
+beforeAll(async () => {
+  server = await buildService(service, app, isolatedEnv('admin'));
+  producer = await connectProducer();
+  await server.events.whenConsuming();
+  let probe = notificationEvent();
+  await untilSeen(
+    async () => {
+      probe = notificationEvent();
+      await deadLetter(probe);
+    },
+    async () => (await findByEventId(probe.id)) !== undefined,
+    'the dead-letter consumer to see a probe',
+  );
+});
+afterAll(async () => {
+  await producer?.disconnect();
+  await dropDatabase(server);
+  await server.close();
+});
+
+describe('dead-letter consumer', () => {
+  it('records a dead letter with its error, original position and own headers', async () => {
+    const event = notificationEvent({ correlationId: 'corr-dead-letter-1' });
+    await deadLetter(event);
+    const found = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
+    expect(found.id).toMatch(new RegExp(`^${DLQ.replaceAll('.', '\\.')}:\\d+:\\d+$`));
+
+    const res = await server.inject({ url: `/api/v1/admin/dead-letters/${found.id}` });
+    expect(res.statusCode).toBe(200);
+    const letter = res.json().data;
+    expect(letter).toMatchObject({
+      dlqTopic: DLQ,
+      originalTopic: TEST_TOPIC,
+      originalPartition: 1,
+      originalOffset: '1234',
+      consumerGroup: 'foodxchange.notification',
+      attempts: 5,
+      failedAt: '2025-03-01T09:31:00.000Z',
+      error: { message: 'order 42 unknown to this service', name: 'PermanentError', stack: expect.stringContaining('at handler') },
+      key: event.subject,
+      value: toKafkaMessage(event).value,
+      headers: { 'content-type': 'application/cloudevents+json', 'x-trace': 'abc' },
+      eventId: event.id,
+      eventType: 'com.foodxchange.notification.sent',
+      subject: event.subject,
+      correlationId: 'corr-dead-letter-1',
+      status: 'pending',
+      replayCount: 0,
+      replayInFlight: false,
+    });
+    expect(Object.keys(letter.headers).some((name) => name.startsWith('x-dlq-'))).toBe(false);
+  });
+
+  it('records garbage verbatim, taking the original topic from the DLQ name', async () => {
+    const marker = `garbage-${uniqueSuffix()}`;
+    await producer.send({ topic: DLQ, messages: [{ key: marker, value: `{not json ${marker}` }] });
+    const letter = await waitFor(
+      async () => {
+        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&limit=100` });
+        return (res.json().data as Array<{ key: string }>).find((item) => item.key === marker);
+      },
+      { timeoutMs: 20_000, what: 'the garbage dead letter' },
+    );
+    expect(letter).toMatchObject({ originalTopic: TEST_TOPIC, value: `{not json ${marker}`, headers: {}, status: 'pending' });
+    expect(letter).not.toHaveProperty('eventId');
+  });
+});
+
+describe('replay', () => {
+  let reader: { records: ReadRecord[]; stop: () => Promise<void> };
+  beforeAll(async () => {
+    reader = await readTopicFromNow(TEST_TOPIC);
+  });
+  afterAll(async () => {
+    await reader?.stop();
+  });
+
+  it('re-publishes the original record to its original topic and marks the dead letter replayed', async () => {
+    const event = notificationEvent();
+    await deadLetter(event);
+    const { id } = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
+
+    const res = await replay(id);
+    expect(res.statusCode).toBe(202);
+    expect(res.json().data).toMatchObject({ id, status: 'replayed', replayCount: 1, lastReplayedAt: expect.any(String) });
+
+    const record = await waitFor(() => reader.records.find((r) => r.headers['x-replayed-from'] === id), {
+      timeoutMs: 20_000,
+      what: 'the replayed record',
+    });
+    const original = toKafkaMessage(event);
+    expect(record.key).toBe(original.key);
+    expect(record.value).toBe(original.value);
+    expect(record.headers['content-type']).toBe('application/cloudevents+json');
+    expect(record.headers['x-trace']).toBe('abc');
+    expect(Date.parse(record.headers['x-replayed-at']!)).not.toBeNaN();
+    expect(Object.keys(record.headers).filter((name) => name.startsWith('x-dlq-'))).toEqual([]);
+
+    // The replayed event reaches consumers: admin's own audit consumer records it.
+    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/audit/${event.id}` })).statusCode === 200, {
+      timeoutMs: 20_000,
+      what: 'the replayed event in the audit log',
+    });
+    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
+      timeoutMs: 10_000,
+      what: 'the outbox to be cleared',
+    });
+  });
+
+  it('refuses a second replay with 409, while in flight and after', async () => {
+    const event = notificationEvent();
+    await deadLetter(event);
+    const { id } = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
+
+    // Two concurrent requests: exactly one wins the conditional write.
+    const [a, b] = await Promise.all([replay(id), replay(id)]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([202, 409]);
+    const loser = a.statusCode === 409 ? a : b;
+    expect(loser.json()).toMatchObject({ success: false, error: { code: 'CONFLICT', details: { id } } });
+
+    await waitFor(() => reader.records.find((r) => r.headers['x-replayed-from'] === id), { timeoutMs: 20_000, what: 'the replay' });
+    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
+      timeoutMs: 10_000,
+      what: 'the outbox to be cleared',
+    });
+    const after = await replay(id);
+    expect(after.statusCode).toBe(409);
+    expect(after.json().error).toMatchObject({ message: expect.stringContaining('already replayed'), details: { replayInFlight: false } });
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(reader.records.filter((r) => r.headers['x-replayed-from'] === id)).toHaveLength(1);
+    const letter = (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data;
+    expect(letter).toMatchObject({ status: 'replayed', replayCount: 1 });
+  });
+
+  it('answers 409 while another replay holds a live claim, and takes over a stale one', async () => {
+    const claims = replayClaimModel(server.mongo);
+    const live = notificationEvent();
+    const stale = notificationEvent();
+    await deadLetter(live);
+    await deadLetter(stale);
+    const liveLetter = await waitFor(() => findByEventId(live.id), { timeoutMs: 20_000, what: 'the first dead letter' });
+    const staleLetter = await waitFor(() => findByEventId(stale.id), { timeoutMs: 20_000, what: 'the second dead letter' });
+
+    // A replay in progress elsewhere (claimed a moment ago, status not flipped yet).
+    await claims.create({ _id: liveLetter.id, claimedAt: new Date() });
+    const busy = await replay(liveLetter.id);
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().error).toMatchObject({ message: expect.stringContaining('being replayed'), details: { replayInFlight: true } });
+
+    // A replay that died between its claim and its write, long ago: taken over.
+    await claims.create({ _id: staleLetter.id, claimedAt: new Date(Date.now() - REPLAY_CLAIM_STALE_MS - 1000) });
+    const takeover = await replay(staleLetter.id);
+    expect(takeover.statusCode).toBe(202);
+    await waitFor(() => reader.records.find((r) => r.headers['x-replayed-from'] === staleLetter.id), {
+      timeoutMs: 20_000,
+      what: 'the taken-over replay',
+    });
+  });
+
+  it('links a replay that failed again to the dead letter it came from', async () => {
+    const event = notificationEvent();
+    await deadLetter(event, { 'x-replayed-from': 'notification.sent.dlq:0:7' });
+    const found = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
+    const letter = (await server.inject({ url: `/api/v1/admin/dead-letters/${found.id}` })).json().data;
+    expect(letter.replayOf).toBe('notification.sent.dlq:0:7');
+  });
+
+  it('refuses to replay a record without a value', async () => {
+    const marker = `tombstone-${uniqueSuffix()}`;
+    await producer.send({ topic: DLQ, messages: [{ key: marker, value: null, headers: dlqHeaders() }] });
+    const letter = await waitFor(
+      async () => {
+        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
+        return (res.json().data as Array<{ id: string; key: string }>).find((item) => item.key === marker);
+      },
+      { timeoutMs: 20_000, what: 'the tombstone dead letter' },
+    );
+    const res = await replay(letter.id);
+    expect(res.statusCode).toBe(409);
+    expect((await server.inject({ url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
+  });
+});
+
+describe('GET /admin/dead-letters', () => {
+  it('filters by status and topic, newest first, paged', async () => {
+    const pending = await server.inject({ url: `/api/v1/admin/dead-letters?status=pending&topic=${TEST_TOPIC}&limit=2` });
+    expect(pending.statusCode).toBe(200);
+    expect(pending.json().pagination).toMatchObject({ page: 1, limit: 2, hasPrev: false });
+    expect(pending.json().pagination.total).toBeGreaterThanOrEqual(3);
+    expect(pending.json().data).toHaveLength(2);
+    for (const item of pending.json().data) expect(item).toMatchObject({ status: 'pending', originalTopic: TEST_TOPIC });
+    const [newer, older] = pending.json().data;
+    expect(Date.parse(newer.recordedAt)).toBeGreaterThanOrEqual(Date.parse(older.recordedAt));
+
+    const replayed = await server.inject({ url: '/api/v1/admin/dead-letters?status=replayed' });
+    expect(replayed.json().pagination.total).toBe(3);
+    const otherTopic = await server.inject({ url: '/api/v1/admin/dead-letters?topic=order.created' });
+    expect(otherTopic.json().pagination.total).toBe(0);
+  });
+
+  it('rejects bad query parameters and malformed ids with 400', async () => {
+    for (const query of ['status=lost', 'topic=nope', 'limit=0', 'page=0', 'colour=red']) {
+      const res = await server.inject({ url: `/api/v1/admin/dead-letters?${query}` });
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_ERROR');
+    }
+    const badId = await server.inject({ url: '/api/v1/admin/dead-letters/not-an-id' });
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json().error.fields).toHaveProperty(['params.id']);
+  });
+
+  it('answers unknown ids with the 404 envelope, for reads and replays', async () => {
+    const id = `${DLQ}:0:999999999`;
+    const read = await server.inject({ url: `/api/v1/admin/dead-letters/${id}` });
+    expect(read.statusCode).toBe(404);
+    expect(read.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    const res = await replay(id);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+});
