@@ -68,3 +68,4 @@ export {
   type AnySubscription,
 } from './events/consumer.js';
 export { PermanentError, backoffDelay, isRetryable } from './events/backoff.js';
+export { ServiceClient, type ServiceClientOptions, type ServiceResponse, type CallOptions } from './http/service-client.js';
