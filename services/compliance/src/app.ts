@@ -5,7 +5,7 @@ import accessControl from './access.js';
 import checkRoutes from './checks/routes.js';
 import { checkModel } from './checks/model.js';
 import ruleRoutes from './rules/routes.js';
-import { ruleSetModel } from './rules/model.js';
+import { ruleSetModel, ruleSetVersionModel, type RuleModels } from './rules/model.js';
 import { seedDefaultRuleSets } from './rules/service.js';
 import { publishes, subscriptions } from './subscriptions.js';
 
@@ -20,18 +20,18 @@ const compliance: ServiceApp = async (fastify, { config }) => {
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
   await fastify.register(accessControl);
 
-  const ruleSets = ruleSetModel(fastify.mongo);
+  const models: RuleModels = { ruleSets: ruleSetModel(fastify.mongo), versions: ruleSetVersionModel(fastify.mongo) };
   const checks = checkModel(fastify.mongo);
   fastify.events.registerOutbox(checks);
 
   // After the kit's onReady index build (registered earlier): default markets exist before traffic.
   fastify.addHook('onReady', async () => {
-    const created = await seedDefaultRuleSets(ruleSets);
+    const created = await seedDefaultRuleSets(models);
     if (created > 0) fastify.log.info({ created }, 'seeded default compliance rule sets');
   });
 
-  await fastify.register(ruleRoutes, { prefix: '/api/v1/compliance', ruleSets });
-  await fastify.register(checkRoutes, { prefix: '/api/v1/compliance', ruleSets, checks });
+  await fastify.register(ruleRoutes, { prefix: '/api/v1/compliance', models });
+  await fastify.register(checkRoutes, { prefix: '/api/v1/compliance', ruleSets: models.ruleSets, checks });
 };
 
 /**

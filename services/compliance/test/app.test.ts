@@ -34,6 +34,7 @@ describe('compliance service', () => {
       expect.arrayContaining([
         '/api/v1/compliance/rules',
         '/api/v1/compliance/rules/{market}',
+        '/api/v1/compliance/rules/{market}/versions',
         '/api/v1/compliance/validate',
         '/api/v1/compliance/checks',
         '/api/v1/compliance/checks/{id}',

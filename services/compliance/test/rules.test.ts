@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
 import { dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
-import { ruleSetModel } from '../src/rules/model.js';
+import { ruleSetModel, ruleSetVersionModel } from '../src/rules/model.js';
 import { seedDefaultRuleSets } from '../src/rules/service.js';
 
 let server: FastifyInstance;
@@ -72,7 +72,7 @@ describe('default rule sets', () => {
       expectedVersion: 1,
     });
     expect(edited.statusCode).toBe(200);
-    expect(await seedDefaultRuleSets(ruleSetModel(server.mongo))).toBe(0);
+    expect(await seedDefaultRuleSets({ ruleSets: ruleSetModel(server.mongo), versions: ruleSetVersionModel(server.mongo) })).toBe(0);
     const after = (await server.inject({ url: '/api/v1/compliance/rules/UK' })).json().data;
     expect(after).toMatchObject({ version: 2, requiredCertifications: ['HACCP', 'BRCGS'], anyOfCertifications: [] });
   });
@@ -239,5 +239,65 @@ describe('PUT /compliance/rules/:market', () => {
     expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
     const version = (await server.inject({ url: '/api/v1/compliance/rules/CH' })).json().data.version;
     expect(version).toBe(1);
+  });
+});
+
+describe('concurrent edits and history', () => {
+  it('lets exactly one of several concurrent editors of the same version win', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const current = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+      const results = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((editor) =>
+          put('/api/v1/compliance/rules/US', {
+            name: `United States (${editor}${round})`,
+            requiredCertifications: current.requiredCertifications,
+            allergenLabelling: current.allergenLabelling,
+            originTracking: current.originTracking,
+            expectedVersion: current.version,
+          }),
+        ),
+      );
+      const statuses = results.map((res) => res.statusCode).sort();
+      expect(statuses).toEqual([200, 409, 409, 409]);
+      const winner = results.find((res) => res.statusCode === 200)!.json().data;
+      const after = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+      expect(after).toMatchObject({ version: current.version + 1, name: winner.name });
+    }
+  });
+
+  it('lists every accepted version, newest first', async () => {
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+    const res = await server.inject({ url: '/api/v1/compliance/rules/US/versions?limit=100' });
+    expect(res.statusCode).toBe(200);
+    const versions = res.json().data.map((item: { version: number }) => item.version);
+    expect(versions).toEqual(Array.from({ length: current.version }, (_, index) => current.version - index));
+    expect(res.json().data[0]).toMatchObject({ market: 'US', name: current.name, version: current.version });
+    expect(res.json().data.at(-1)).toMatchObject({ version: 1, name: 'United States' });
+    const missing = await server.inject({ url: '/api/v1/compliance/rules/NZ/versions' });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('applies a version whose writer died between claiming it and applying it', async () => {
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    const versions = ruleSetVersionModel(server.mongo);
+    const { createdAt: _c, updatedAt: _u, ...definition } = current;
+    // The claim of the next version exists, the current rule set was never moved forward.
+    await versions.create({
+      ...definition,
+      _id: `INTL@${current.version + 1}`,
+      name: 'Claimed by a writer that died',
+      version: current.version + 1,
+      createdAt: new Date(),
+    });
+    const res = await put('/api/v1/compliance/rules/INTL', {
+      name: 'Late edit',
+      requiredCertifications: ['HACCP'],
+      allergenLabelling: current.allergenLabelling,
+      originTracking: current.originTracking,
+      expectedVersion: current.version,
+    });
+    expect(res.statusCode).toBe(409);
+    const after = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    expect(after).toMatchObject({ version: current.version + 1, name: 'Claimed by a writer that died' });
   });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ok, ValidationError } from '@foodxchange/service-kit';
-import type { RuleSetModel } from './model.js';
+import { ok, paged, ValidationError } from '@foodxchange/service-kit';
+import type { RuleModels } from './model.js';
 import {
   IfMatchHeadersSchema,
   MarketParamsSchema,
@@ -8,9 +8,11 @@ import {
   RuleSetEnvelope,
   RuleSetListEnvelope,
   RuleSetListQuerySchema,
+  RuleSetVersionListEnvelope,
+  VersionsQuerySchema,
   type ReplaceRuleSetBody,
 } from './schemas.js';
-import { getRuleSet, listRuleSets, replaceRuleSet } from './service.js';
+import { getRuleSet, listRuleSets, listRuleSetVersions, replaceRuleSet } from './service.js';
 
 /** The concurrency token from the body or from If-Match; exactly one source, and it must agree. */
 export function expectedVersionOf(body: ReplaceRuleSetBody, ifMatch: string | undefined): number {
@@ -30,7 +32,8 @@ export function expectedVersionOf(body: ReplaceRuleSetBody, ifMatch: string | un
   return expected;
 }
 
-export default async function ruleRoutes(app: FastifyInstance, { ruleSets }: { ruleSets: RuleSetModel }) {
+export default async function ruleRoutes(app: FastifyInstance, { models }: { models: RuleModels }) {
+  const { ruleSets } = models;
   app.get(
     '/rules',
     {
@@ -81,9 +84,28 @@ export default async function ruleRoutes(app: FastifyInstance, { ruleSets }: { r
       const body = request.body as ReplaceRuleSetBody;
       const expected = expectedVersionOf(body, (request.headers as { 'if-match'?: string })['if-match']);
       const { expectedVersion: _token, ...input } = body;
-      const ruleSet = await replaceRuleSet(ruleSets, market, input, expected);
+      const ruleSet = await replaceRuleSet(models, market, input, expected);
       void reply.header('etag', `"${ruleSet.version}"`);
       return ok(ruleSet);
+    },
+  );
+
+  app.get(
+    '/rules/:market/versions',
+    {
+      schema: {
+        tags: ['rules'],
+        summary: "Every accepted version of a market's rule set, newest first (which rules applied when)",
+        params: MarketParamsSchema,
+        querystring: VersionsQuerySchema,
+        response: { 200: RuleSetVersionListEnvelope },
+      },
+    },
+    async (request) => {
+      const { market } = request.params as { market: string };
+      const page = request.query as { page: number; limit: number };
+      const { items, total } = await listRuleSetVersions(models, market, page);
+      return paged(items, { ...page, total });
     },
   );
 }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Envelope } from '@foodxchange/service-kit';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
 import { AllergenCodeSchema, CertificationTypeSchema, CountryCodeSchema } from '@foodxchange/contracts';
 import { MARKET_CODE_PATTERN } from '../markets/markets.js';
 
@@ -76,3 +76,12 @@ export const IfMatchHeadersSchema = Type.Object({
 
 export const RuleSetEnvelope = Envelope(RuleSetSchema);
 export const RuleSetListEnvelope = Envelope(Type.Array(RuleSetSchema));
+
+export const RuleSetVersionSchema = Type.Object({
+  market: Type.String(),
+  ...rulesFields,
+  version: Type.Integer({ minimum: 1 }),
+  createdAt: Type.String({ format: 'date-time', description: 'When this version was accepted' }),
+});
+export const RuleSetVersionListEnvelope = PagedEnvelope(RuleSetVersionSchema);
+export const VersionsQuerySchema = Type.Object({ ...PageQuerySchema.properties }, { additionalProperties: false });

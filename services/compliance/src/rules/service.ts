@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '@foodxchange/service-kit';
 import { marketCodeProblem, marketForCountry } from '../markets/markets.js';
 import { DEFAULT_RULE_SETS, type RuleSetDefinition } from './defaults.js';
-import type { RuleSetDoc, RuleSetModel } from './model.js';
+import { versionId, type RuleModels, type RuleSetDoc, type RuleSetModel, type RuleSetVersionDoc } from './model.js';
 import type { RuleSetRules } from './evaluate.js';
 
 /** What the API returns for a rule set. */
@@ -46,24 +46,33 @@ export function toRules(view: RuleSetView): RuleSetRules {
 
 /**
  * Creates the default rule sets that don't exist yet. Idempotent and safe with several replicas
- * starting at once: an upsert of `$setOnInsert` only, so an admin's edits are never overwritten.
+ * starting at once: version 1 goes into the history (a duplicate is fine) and the current rule
+ * set is an upsert of `$setOnInsert` only, so an admin's edits are never overwritten.
  */
-export async function seedDefaultRuleSets(model: RuleSetModel, now = new Date()): Promise<number> {
+export async function seedDefaultRuleSets(models: RuleModels, now = new Date()): Promise<number> {
   let created = 0;
   for (const definition of DEFAULT_RULE_SETS) {
-    try {
-      const result = await model.updateOne(
+    await ignoreDuplicate(models.versions.create({ _id: versionId(definition.market, 1), ...definition, version: 1, createdAt: now }));
+    const result = await ignoreDuplicate(
+      models.ruleSets.updateOne(
         { _id: definition.market },
         { $setOnInsert: { ...definition, version: 1, createdAt: now, updatedAt: now } },
         { upsert: true },
-      );
-      created += result.upsertedCount ?? 0;
-    } catch (error) {
-      // Two replicas upserting the same new _id: the other one inserted it, which is the goal.
-      if ((error as { code?: number }).code !== 11000) throw error;
-    }
+      ),
+    );
+    created += result?.upsertedCount ?? 0;
   }
   return created;
+}
+
+/** Two replicas inserting the same new _id: the other one did it, which is the goal. */
+async function ignoreDuplicate<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    return undefined;
+  }
 }
 
 export async function listRuleSets(model: RuleSetModel, filter: { country?: string } = {}): Promise<RuleSetView[]> {
@@ -86,10 +95,14 @@ export async function knownMarkets(model: RuleSetModel): Promise<string[]> {
 
 /**
  * Replaces a market's rule set if its current version is `expectedVersion` (0 = create a new
- * market). One conditional write: a concurrent editor who read the same version loses with 409.
+ * market). Writes: the next version is inserted into the history under `<market>@<N+1>` — the
+ * unique claim that makes a concurrent editor who read the same version lose with 409 — then the
+ * current rule set is set to it. An editor who finds the next version claimed but not yet applied
+ * (its writer is slow or died between the two writes) applies it (idempotent) before answering
+ * 409, so the current rule set never stays behind its history.
  */
 export async function replaceRuleSet(
-  model: RuleSetModel,
+  models: RuleModels,
   market: string,
   input: RuleSetInput,
   expectedVersion: number,
@@ -97,7 +110,14 @@ export async function replaceRuleSet(
 ): Promise<RuleSetView> {
   const problem = marketCodeProblem(market);
   if (problem) throw new ValidationError('Invalid market', { 'params.market': [problem] });
-  const fields = {
+
+  const current = await models.ruleSets.findById(market).select({ version: 1 }).lean<{ version: number }>();
+  if (!current && expectedVersion > 0) throw new NotFoundError(`Rule set for market ${market}`);
+  const currentVersion = current?.version ?? 0;
+  if (currentVersion !== expectedVersion) throw versionConflict(market, expectedVersion, currentVersion);
+
+  const next = expectedVersion + 1;
+  const definition: RuleSetDefinition = {
     market,
     name: input.name,
     description: input.description ?? '',
@@ -111,29 +131,60 @@ export async function replaceRuleSet(
     },
     originTracking: { required: input.originTracking.required },
     expiryWarningDays: input.expiryWarningDays ?? 30,
-    updatedAt: now,
   };
-
-  if (expectedVersion === 0) {
-    try {
-      const doc = await model.create({ _id: market, ...fields, version: 1, createdAt: now });
-      return toView(doc.toObject());
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      throw await versionConflict(model, market, expectedVersion);
-    }
+  try {
+    await models.versions.create({ _id: versionId(market, next), ...definition, version: next, createdAt: now });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    await applyVersion(models, market, next);
+    throw versionConflict(market, expectedVersion, next);
   }
-
-  const result = await model.updateOne({ _id: market, version: expectedVersion }, { $set: fields, $inc: { version: 1 } });
-  if (result.matchedCount === 0) throw await versionConflict(model, market, expectedVersion);
-  return getRuleSet(model, market);
+  await applyVersion(models, market, next, { ...definition, version: next, createdAt: now, _id: versionId(market, next) });
+  return getRuleSet(models.ruleSets, market);
 }
 
-async function versionConflict(model: RuleSetModel, market: string, expectedVersion: number): Promise<Error> {
-  const current = await model.findById(market).select({ version: 1 }).lean<{ version: number }>();
-  if (!current) return new NotFoundError(`Rule set for market ${market}`);
+/** Makes the current rule set equal to history version `version`, unless it is already past it. */
+async function applyVersion(models: RuleModels, market: string, version: number, known?: RuleSetVersionDoc): Promise<void> {
+  const doc = known ?? (await models.versions.findById(versionId(market, version)).lean<RuleSetVersionDoc>());
+  if (!doc) return;
+  const { _id: _versionId, createdAt, ...definition } = doc;
+  await ignoreDuplicate(
+    models.ruleSets.updateOne(
+      { _id: market, version: { $lt: version } },
+      { $set: { ...definition, market, version, updatedAt: createdAt }, $setOnInsert: { createdAt } },
+      // Version 1 creates the market; later versions only ever move an existing one forward.
+      { upsert: version === 1 },
+    ),
+  );
+}
+
+/** The history of a market's rule set, newest first. */
+export async function listRuleSetVersions(
+  models: RuleModels,
+  market: string,
+  page: { page: number; limit: number },
+): Promise<{ items: RuleSetVersionView[]; total: number }> {
+  const [docs, total] = await Promise.all([
+    models.versions
+      .find({ market })
+      .sort({ version: -1 })
+      .skip((page.page - 1) * page.limit)
+      .limit(page.limit)
+      .lean<RuleSetVersionDoc[]>(),
+    models.versions.countDocuments({ market }),
+  ]);
+  if (total === 0) await getRuleSet(models.ruleSets, market); // 404 for an unknown market
+  return {
+    items: docs.map(({ _id: _id, createdAt, ...rest }) => ({ ...rest, countries: [...rest.countries], createdAt: createdAt.toISOString() })),
+    total,
+  };
+}
+
+export type RuleSetVersionView = RuleSetDefinition & { version: number; createdAt: string };
+
+function versionConflict(market: string, expectedVersion: number, currentVersion: number): ConflictError {
   return new ConflictError(
-    `Rule set ${market} is at version ${current.version}, not ${expectedVersion}: reload it and apply your change again`,
-    { market, expectedVersion, currentVersion: current.version },
+    `Rule set ${market} is at version ${currentVersion}, not ${expectedVersion}: reload it and apply your change again`,
+    { market, expectedVersion, currentVersion },
   );
 }
