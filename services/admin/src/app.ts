@@ -1,4 +1,3 @@
-import fp from 'fastify-plugin';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import accessControl from './access.js';
@@ -15,7 +14,7 @@ export const service: ServiceDefinition = {
   defaultPort: 3008,
 };
 
-const admin: ServiceApp = async (fastify, { config }) => {
+const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions }, redis: true });
   // Every admin route is admin-only once identity lands: enforced in this one hook.
   await fastify.register(accessControl);
@@ -29,12 +28,5 @@ const admin: ServiceApp = async (fastify, { config }) => {
   await fastify.register(auditRoutes, { prefix: '/api/v1/admin', auditEvents });
   await fastify.register(deadLetterRoutes, { prefix: '/api/v1/admin', deadLetters, claims });
 };
-
-/**
- * Not encapsulated (fastify-plugin), so what the kit decorates (`mongo`, `events`, …) is visible
- * on the instance `buildService` returns: tests reach `server.mongo` and `dropDatabase(server)`
- * actually drops the test database.
- */
-const app: ServiceApp = fp(admin, { name: 'admin', fastify: '5.x' });
 
 export default app;

@@ -1,4 +1,3 @@
-import fp from 'fastify-plugin';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import accessControl from './access.js';
@@ -16,7 +15,7 @@ export const service: ServiceDefinition = {
   defaultPort: 3005,
 };
 
-const compliance: ServiceApp = async (fastify, { config }) => {
+const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
   await fastify.register(accessControl);
 
@@ -33,12 +32,5 @@ const compliance: ServiceApp = async (fastify, { config }) => {
   await fastify.register(ruleRoutes, { prefix: '/api/v1/compliance', models });
   await fastify.register(checkRoutes, { prefix: '/api/v1/compliance', ruleSets: models.ruleSets, checks });
 };
-
-/**
- * Not encapsulated (fastify-plugin), so what the kit decorates (`mongo`, `events`, …) is visible
- * on the instance `buildService` returns: tests reach `server.mongo` and `dropDatabase(server)`
- * actually drops the test database.
- */
-const app: ServiceApp = fp(compliance, { name: 'compliance', fastify: '5.x' });
 
 export default app;
