@@ -45,6 +45,7 @@ export {
   OutboxRelay,
   outboxEntry,
   outboxPlugin,
+  OUTBOX_ENTRY_RETENTION_MS,
   rawOutboxEntry,
   stageEvent,
   withStagedEvents,

@@ -117,12 +117,17 @@ afterAll(async () => {
 });
 
 describe('outbox → Kafka → idempotent consumer', () => {
-  it('publishes a staged event once and clears it from the document', async () => {
+  it('publishes a staged event once without ever writing the aggregate', async () => {
     const event = await stageCheck(`chk-${Date.now()}-a`);
-    await waitFor(() => handled.includes(event.id), { what: 'event handled' });
     const checks = (producer as unknown as { checks: Model<Check> }).checks;
-    const stored = await checks.findById(event.subject).lean();
-    expect(stored).toMatchObject({ verdict: 'passed', outbox: [], outboxPending: false });
+    const asSaved = await checks.findById(event.subject).lean();
+    await waitFor(() => handled.includes(event.id), { what: 'event handled' });
+    // Concurrent updates to one document lose writes on FerretDB 1.x: the relay keeps its own
+    // books, and the aggregate (with its event history) is exactly as the request wrote it.
+    expect(await checks.findById(event.subject).lean()).toEqual(asSaved);
+    expect(asSaved?.outbox.map((entry) => entry.id)).toEqual([event.id]);
+    const marker = await producer.mongo.collection('outbox_delivered').findOne({ _id: event.id as never });
+    expect(marker).toMatchObject({ _id: event.id });
   });
 
   it('handles an event delivered twice only once', async () => {
@@ -194,14 +199,14 @@ describe('outbox → Kafka → idempotent consumer', () => {
     await producer.events.relay.stop();
     const event = await stageCheck(`chk-${Date.now()}-offline`);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await checks.findById(event.subject).lean())?.outboxPending).toBe(true);
+    expect(await producer.mongo.collection('outbox_delivered').findOne({ _id: event.id as never })).toBeNull();
     expect(handled).not.toContain(event.id);
     producer.events.relay.start();
     await waitFor(() => handled.includes(event.id), { what: 'caught-up event handled' });
-    await waitFor(async () => (await checks.findById(event.subject).lean())?.outboxPending === false, { what: 'outbox cleared' });
+    void checks;
   });
 
-  it('keeps events staged by a concurrent write while clearing the ones it sent', async () => {
+  it('publishes events a later write stages on the same document, each once', async () => {
     const checks = (producer as unknown as { checks: Model<Check> }).checks;
     await producer.events.relay.stop();
     const first = await stageCheck(`chk-${Date.now()}-multi`);
@@ -210,7 +215,9 @@ describe('outbox → Kafka → idempotent consumer', () => {
     await doc!.save();
     producer.events.relay.start();
     await waitFor(() => handled.includes(first.id) && handled.includes(second.id), { what: 'both events handled' });
-    expect((await checks.findById(first.subject).lean())?.outbox).toEqual([]);
+    await producer.events.relay.flush();
+    expect(handled.filter((id) => id === first.id || id === second.id)).toHaveLength(2);
+    expect((await checks.findById(first.subject).lean())?.outbox.map((e) => e.id)).toEqual([first.id, second.id]);
   });
 
   it('reports Kafka and Mongo in readiness', async () => {

@@ -54,3 +54,17 @@ describe('error mapping', () => {
     expect(describeError(new TypeError('x is undefined'))).toMatchObject({ status: 500, body: { code: 'INTERNAL_ERROR' } });
   });
 });
+
+describe('staging events', () => {
+  it('appends the entry with its stamp and prunes history past the retention', async () => {
+    const { stageEvent, OUTBOX_ENTRY_RETENTION_MS } = await import('../src/index.js');
+    const { sampleEventData, TOPICS } = await import('@foodxchange/contracts');
+    const old = { id: 'old', topic: 'x', key: 'k', value: '{}', headers: '{}', createdAt: new Date(Date.now() - OUTBOX_ENTRY_RETENTION_MS - 1000) };
+    const recent = { ...old, id: 'recent', createdAt: new Date(Date.now() - 1000) };
+    const doc = { outbox: [old, recent], outboxStagedAt: null as Date | null };
+    const event = stageEvent(doc, TOPICS.complianceChecked, 'chk-1', sampleEventData[TOPICS.complianceChecked], { source: '/foodxchange/test', correlationId: 'corr-unit-1' });
+    expect(doc.outbox.map((entry) => entry.id)).toEqual(['recent', event.id]);
+    expect(doc.outboxStagedAt).toEqual(doc.outbox[1]!.createdAt);
+    expect(JSON.parse(doc.outbox[1]!.value)).toMatchObject({ id: event.id, subject: 'chk-1', correlationid: 'corr-unit-1' });
+  });
+});

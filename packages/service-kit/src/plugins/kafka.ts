@@ -99,7 +99,7 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
     registers: [app.metrics],
   });
 
-  const relay = new OutboxRelay(producer, app.log.child({ component: 'outbox' }), {
+  const relay = new OutboxRelay(producer, app.mongo, app.log.child({ component: 'outbox' }), {
     pollIntervalMs: opts.outboxPollMs,
     onPublished: (count) => published.inc(count),
   });

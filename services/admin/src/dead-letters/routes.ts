@@ -8,12 +8,15 @@ import {
   DeadLetterQuerySchema,
   type DeadLetterQuery,
 } from './schemas.js';
-import { getDeadLetter, listDeadLetters, replayDeadLetter } from './service.js';
+import { getDeadLetter, listDeadLetters, replayDeadLetter, type ReplayInFlight } from './service.js';
 
 export default async function deadLetterRoutes(
   app: FastifyInstance,
   { deadLetters, claims }: { deadLetters: DeadLetterModel; claims: ReplayClaimModel },
 ) {
+  // The relay keeps its own delivery books (it never writes the dead letter), so ask it.
+  const inFlight: ReplayInFlight = async (doc) => (await app.events.relay.undelivered(doc.outbox ?? [])).size > 0;
+
   app.get(
     '/dead-letters',
     {
@@ -26,7 +29,7 @@ export default async function deadLetterRoutes(
     },
     async (request) => {
       const query = request.query as DeadLetterQuery;
-      const { items, total } = await listDeadLetters(deadLetters, query);
+      const { items, total } = await listDeadLetters(deadLetters, query, inFlight);
       return paged(items, { page: query.page, limit: query.limit, total });
     },
   );
@@ -41,7 +44,7 @@ export default async function deadLetterRoutes(
         response: { 200: DeadLetterEnvelope },
       },
     },
-    async (request) => ok(await getDeadLetter(deadLetters, (request.params as { id: string }).id)),
+    async (request) => ok(await getDeadLetter(deadLetters, (request.params as { id: string }).id, inFlight)),
   );
 
   app.post(
@@ -57,7 +60,7 @@ export default async function deadLetterRoutes(
       },
     },
     async (request, reply) => {
-      const deadLetter = await replayDeadLetter({ deadLetters, claims }, (request.params as { id: string }).id);
+      const deadLetter = await replayDeadLetter({ deadLetters, claims, inFlight }, (request.params as { id: string }).id);
       app.events.published();
       return reply.code(202).send(ok(deadLetter));
     },

@@ -13,7 +13,10 @@ function parseHeaders(text: string): Record<string, string> {
   }
 }
 
-export function toDeadLetterView(doc: DeadLetterDoc): DeadLetterView {
+/** Whether a dead letter's staged replay has not reached Kafka yet (asked of the outbox relay). */
+export type ReplayInFlight = (doc: DeadLetterDoc) => Promise<boolean>;
+
+export function toDeadLetterView(doc: DeadLetterDoc, replayInFlight: boolean): DeadLetterView {
   const view: DeadLetterView = {
     id: doc._id,
     dlqTopic: doc.dlqTopic,
@@ -26,7 +29,7 @@ export function toDeadLetterView(doc: DeadLetterDoc): DeadLetterView {
     headers: parseHeaders(doc.headers),
     status: doc.status,
     replayCount: doc.replayCount ?? 0,
-    replayInFlight: doc.outboxPending === true,
+    replayInFlight,
     recordedAt: doc.recordedAt.toISOString(),
   };
   if (doc.error?.stack) view.error.stack = doc.error.stack;
@@ -41,7 +44,11 @@ export function toDeadLetterView(doc: DeadLetterDoc): DeadLetterView {
   return view;
 }
 
-export async function listDeadLetters(model: DeadLetterModel, query: DeadLetterQuery): Promise<{ items: DeadLetterView[]; total: number }> {
+export async function listDeadLetters(
+  model: DeadLetterModel,
+  query: DeadLetterQuery,
+  inFlight: ReplayInFlight,
+): Promise<{ items: DeadLetterView[]; total: number }> {
   const filter: Record<string, unknown> = {};
   if (query.topic) filter.originalTopic = query.topic;
   if (query.status) filter.status = query.status;
@@ -55,13 +62,13 @@ export async function listDeadLetters(model: DeadLetterModel, query: DeadLetterQ
       .lean<DeadLetterDoc[]>(),
     model.countDocuments(filter),
   ]);
-  return { items: docs.map(toDeadLetterView), total };
+  return { items: await Promise.all(docs.map(async (doc) => toDeadLetterView(doc, await inFlight(doc)))), total };
 }
 
-export async function getDeadLetter(model: DeadLetterModel, id: string): Promise<DeadLetterView> {
+export async function getDeadLetter(model: DeadLetterModel, id: string, inFlight: ReplayInFlight): Promise<DeadLetterView> {
   const doc = await model.findById(id).lean<DeadLetterDoc>();
   if (!doc) throw new NotFoundError(`Dead letter ${id}`);
-  return toDeadLetterView(doc);
+  return toDeadLetterView(doc, await inFlight(doc));
 }
 
 /** A claim older than this whose dead letter is still pending belongs to a replay that died mid-way. */
@@ -70,6 +77,7 @@ export const REPLAY_CLAIM_STALE_MS = 30_000;
 export interface ReplayModels {
   deadLetters: DeadLetterModel;
   claims: ReplayClaimModel;
+  inFlight: ReplayInFlight;
 }
 
 /**
@@ -89,7 +97,7 @@ export interface ReplayModels {
 export async function replayDeadLetter(models: ReplayModels, id: string, now = new Date()): Promise<DeadLetterView> {
   const doc = await models.deadLetters.findById(id).lean<DeadLetterDoc>();
   if (!doc) throw new NotFoundError(`Dead letter ${id}`);
-  if (doc.status !== 'pending') throw alreadyReplayed(doc);
+  if (doc.status !== 'pending') throw await alreadyReplayed(doc, models.inFlight);
   if (!isTopic(doc.originalTopic)) {
     throw new ConflictError(`Cannot replay to ${doc.originalTopic}: not a platform topic`, { originalTopic: doc.originalTopic });
   }
@@ -110,7 +118,7 @@ export async function replayDeadLetter(models: ReplayModels, id: string, now = n
     { _id: id },
     withStagedEvents({ $set: { status: 'replayed', lastReplayedAt: now }, $inc: { replayCount: 1 } }, [entry]),
   );
-  return getDeadLetter(models.deadLetters, id);
+  return getDeadLetter(models.deadLetters, id, models.inFlight);
 }
 
 async function claimReplay(models: ReplayModels, id: string, now: Date, takeover = true): Promise<void> {
@@ -125,7 +133,7 @@ async function claimReplay(models: ReplayModels, id: string, now: Date, takeover
     models.deadLetters.findById(id).lean<DeadLetterDoc>(),
   ]);
   if (!current) throw new NotFoundError(`Dead letter ${id}`);
-  if (current.status !== 'pending') throw alreadyReplayed(current);
+  if (current.status !== 'pending') throw await alreadyReplayed(current, models.inFlight);
   if (takeover && claim && now.getTime() - claim.claimedAt.getTime() > REPLAY_CLAIM_STALE_MS) {
     await models.claims.deleteOne({ _id: id, claimedAt: claim.claimedAt });
     return claimReplay(models, id, now, false);
@@ -133,8 +141,8 @@ async function claimReplay(models: ReplayModels, id: string, now: Date, takeover
   throw new ConflictError(`Dead letter ${id} is being replayed`, { id, status: current.status, replayInFlight: true });
 }
 
-function alreadyReplayed(doc: DeadLetterDoc): ConflictError {
-  const inFlight = doc.outboxPending === true;
+async function alreadyReplayed(doc: DeadLetterDoc, replayInFlight: ReplayInFlight): Promise<ConflictError> {
+  const inFlight = await replayInFlight(doc);
   return new ConflictError(
     inFlight ? `Dead letter ${doc._id} is being replayed` : `Dead letter ${doc._id} was already replayed`,
     {
