@@ -30,11 +30,9 @@ export function createFastify(options: { service: string; version: string; logLe
     },
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: genRequestId,
-    requestIdLogLabel: 'requestId',
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
   installRequestContext(app as unknown as FastifyInstance);
