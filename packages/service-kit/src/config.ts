@@ -24,6 +24,11 @@ export const BaseConfigSchema = Type.Object({
     description: 'Where a brand-new consumer group starts. true so nothing published before first start is missed.',
   }),
   KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
+  KAFKA_TOPIC_PREFIX: Type.String({
+    pattern: '^[a-zA-Z0-9._-]*$',
+    default: '',
+    description: 'Namespace put before every topic on the broker (tests use one so their events never reach a running platform)',
+  }),
   CONSUMER_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 5 }),
   CONSUMER_BACKOFF_MS: Type.Integer({ minimum: 1, default: 200 }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),

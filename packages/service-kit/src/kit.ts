@@ -53,6 +53,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
       groupId: config.KAFKA_GROUP_ID,
       fromBeginning: config.KAFKA_FROM_BEGINNING,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
       publishes: opts.kafka.publishes ?? [],
       subscriptions: opts.kafka.subscriptions ?? [],
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
 /**
+ * Every test app publishes and consumes under this namespace on the shared broker, so a test
+ * run's events (poison messages included) never reach a developer's running platform.
+ */
+export const TEST_TOPIC_PREFIX = 'test.';
+
+/** The broker name of a contract topic in tests, for test code that talks to Kafka directly. */
+export function testTopic(topic: string): string {
+  return TEST_TOPIC_PREFIX + topic;
+}
+
+/**
  * Helpers for integration tests against the launcher's real servers. Each test run gets its own
  * databases and consumer groups so runs never see each other's data.
  */
@@ -20,6 +31,7 @@ export function isolatedEnv(service: string, extra: Record<string, unknown> = {}
     // A fresh test group starts at the end of each topic: earlier runs' events are not replayed.
     KAFKA_FROM_BEGINNING: false,
     KAFKA_TOPIC_PARTITIONS: 3,
+    KAFKA_TOPIC_PREFIX: TEST_TOPIC_PREFIX,
     CONSUMER_BACKOFF_MS: 20,
     OUTBOX_POLL_MS: 200,
     ...extra,

@@ -18,7 +18,7 @@ import {
   type OutboxFields,
   type ServiceApp,
 } from '../src/index.js';
-import { dropDatabase, isolatedEnv, waitFor } from '../src/testing.js';
+import { dropDatabase, isolatedEnv, testTopic, waitFor } from '../src/testing.js';
 
 const TOPIC = TOPICS.complianceChecked;
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -94,7 +94,7 @@ beforeAll(async () => {
   );
   dlqReader = kafka.consumer({ groupId: `test.kit-dlq.${Date.now()}` });
   await dlqReader.connect();
-  await dlqReader.subscribe({ topic: dlqTopic(TOPIC), fromBeginning: false });
+  await dlqReader.subscribe({ topic: testTopic(dlqTopic(TOPIC)), fromBeginning: false });
   let dlqJoined!: () => void;
   const joined = new Promise<void>((resolve) => (dlqJoined = resolve));
   dlqReader.on(dlqReader.events.GROUP_JOIN, () => dlqJoined());
@@ -136,7 +136,7 @@ describe('outbox → Kafka → idempotent consumer', () => {
     // Redeliver the very same event, as a relay crash between send and clear would.
     const raw = kafka.producer();
     await raw.connect();
-    await raw.send({ topic: TOPIC, messages: [toKafkaMessage(event)] });
+    await raw.send({ topic: testTopic(TOPIC), messages: [toKafkaMessage(event)] });
     const marker = await stageCheck(`chk-${Date.now()}-after-dup`);
     await waitFor(() => handled.includes(marker.id), { what: 'later event handled' });
     await raw.disconnect();
@@ -182,10 +182,10 @@ describe('outbox → Kafka → idempotent consumer', () => {
     const raw = kafka.producer();
     await raw.connect();
     const poisonKey = `poison-${Date.now()}`;
-    await raw.send({ topic: TOPIC, messages: [{ key: poisonKey, value: '{"not": "a cloudevent"' }] });
+    await raw.send({ topic: testTopic(TOPIC), messages: [{ key: poisonKey, value: '{"not": "a cloudevent"' }] });
     const invalid = buildEvent(TOPIC, { source: '/test', subject: `${poisonKey}-2`, correlationId: 'corr-poison', data: checkData('x') });
     const tampered = { ...invalid, data: { ...invalid.data, passed: 'maybe' } };
-    await raw.send({ topic: TOPIC, messages: [{ key: `${poisonKey}-2`, value: JSON.stringify(tampered) }] });
+    await raw.send({ topic: testTopic(TOPIC), messages: [{ key: `${poisonKey}-2`, value: JSON.stringify(tampered) }] });
     await raw.disconnect();
     const good = await stageCheck(`chk-${Date.now()}-after-poison`);
     await waitFor(() => dlqMessages.find((m) => m.key === poisonKey), { what: 'garbage dead-lettered' });

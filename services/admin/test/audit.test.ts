@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
+import { dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { toKafkaMessage } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { recordAuditEvent } from '../src/audit/record.js';
@@ -46,7 +46,7 @@ describe('audit consumer', () => {
     // Same key → same partition → in order: once the sentinel is recorded, both copies were handled.
     const sentinel = notificationEvent();
     const message = toKafkaMessage(sentinel);
-    await producer.send({ topic: TEST_TOPIC, messages: [{ ...message, key: event.subject }] });
+    await producer.send({ topic: testTopic(TEST_TOPIC), messages: [{ ...message, key: event.subject }] });
     await waitFor(() => audited(sentinel.id), { timeoutMs: 20_000, what: 'the sentinel event' });
 
     const count = await auditEventModel(server.mongo).countDocuments({ _id: event.id });

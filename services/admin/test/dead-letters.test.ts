@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService, DLQ_HEADERS } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
+import { dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { replayClaimModel } from '../src/dead-letters/model.js';
@@ -32,7 +32,7 @@ function dlqHeaders(overrides: Record<string, string> = {}): Record<string, stri
 async function deadLetter(event: FoodXchangeEvent, overrides: Record<string, string> = {}): Promise<void> {
   const message = toKafkaMessage(event);
   await producer.send({
-    topic: DLQ,
+    topic: testTopic(DLQ),
     messages: [{ key: message.key, value: message.value, headers: { ...message.headers, 'x-trace': 'abc', ...dlqHeaders(overrides) } }],
   });
 }
@@ -101,7 +101,7 @@ describe('dead-letter consumer', () => {
 
   it('records garbage verbatim, taking the original topic from the DLQ name', async () => {
     const marker = `garbage-${uniqueSuffix()}`;
-    await producer.send({ topic: DLQ, messages: [{ key: marker, value: `{not json ${marker}` }] });
+    await producer.send({ topic: testTopic(DLQ), messages: [{ key: marker, value: `{not json ${marker}` }] });
     const letter = await waitFor(
       async () => {
         const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&limit=100` });
@@ -216,7 +216,7 @@ describe('replay', () => {
 
   it('refuses to replay a record without a value', async () => {
     const marker = `tombstone-${uniqueSuffix()}`;
-    await producer.send({ topic: DLQ, messages: [{ key: marker, value: null, headers: dlqHeaders() }] });
+    await producer.send({ topic: testTopic(DLQ), messages: [{ key: marker, value: null, headers: dlqHeaders() }] });
     const letter = await waitFor(
       async () => {
         const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });

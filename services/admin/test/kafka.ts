@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { buildEvent, sampleEventData, toKafkaMessage, TOPICS, type FoodXchangeEvent } from '@foodxchange/contracts';
-import { uniqueSuffix } from '@foodxchange/service-kit/testing';
+import { testTopic, uniqueSuffix } from '@foodxchange/service-kit/testing';
 
 export const kafka = new Kafka({
   clientId: 'admin-test',
@@ -35,7 +35,7 @@ export function notificationEvent(options: { correlationId?: string; time?: stri
 
 export async function produceEvent(producer: Producer, event: FoodXchangeEvent): Promise<void> {
   const message = toKafkaMessage(event);
-  await producer.send({ topic: TEST_TOPIC, messages: [message] });
+  await producer.send({ topic: testTopic(TEST_TOPIC), messages: [message] });
 }
 
 export interface ReadRecord {
@@ -50,7 +50,9 @@ export interface ReadRecord {
  * Reads a topic from its current end: the high watermarks are taken first and the consumer seeks
  * to them, so every record produced after this resolves is seen and nothing earlier is.
  */
-export async function readTopicFromNow(topic: string): Promise<{ records: ReadRecord[]; stop: () => Promise<void> }> {
+export async function readTopicFromNow(contractTopic: string): Promise<{ records: ReadRecord[]; stop: () => Promise<void> }> {
+  // Test apps publish under the test namespace (isolatedEnv): read the broker topic they use.
+  const topic = testTopic(contractTopic);
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);

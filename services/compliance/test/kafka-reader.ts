@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { uniqueSuffix } from '@foodxchange/service-kit/testing';
+import { testTopic, uniqueSuffix } from '@foodxchange/service-kit/testing';
 
 export interface ReadRecord {
   partition: number;
@@ -13,7 +13,9 @@ export interface ReadRecord {
  * Reads a topic from its current end: the high watermarks are taken first and the consumer seeks
  * to them, so every record produced after this resolves is seen and nothing earlier is.
  */
-export async function readTopicFromNow(topic: string): Promise<{ records: ReadRecord[]; stop: () => Promise<void> }> {
+export async function readTopicFromNow(contractTopic: string): Promise<{ records: ReadRecord[]; stop: () => Promise<void> }> {
+  // Test apps publish under the test namespace (isolatedEnv): read the broker topic they use.
+  const topic = testTopic(contractTopic);
   const kafka = new Kafka({
     clientId: 'compliance-test-reader',
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),

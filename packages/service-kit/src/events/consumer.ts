@@ -91,6 +91,8 @@ export interface ConsumerOptions {
   backoffMs: number;
   /** How long a processed event id is remembered; redeliveries are far quicker than this. */
   retentionMs?: number;
+  /** Namespace before every topic on the broker; handlers and headers see contract names. */
+  topicPrefix?: string;
   onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead-lettered' | 'retried') => void;
 }
 
@@ -157,6 +159,10 @@ export class EventConsumer {
     return [...this.handlers.keys()];
   }
 
+  private get prefix(): string {
+    return this.options.topicPrefix ?? '';
+  }
+
   /** Resolves once the consumer has joined its group and been given partitions. */
   whenJoined(): Promise<void> {
     return this.joined;
@@ -165,7 +171,10 @@ export class EventConsumer {
   async start(): Promise<void> {
     if (this.handlers.size === 0) return;
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning });
+    await this.consumer.subscribe({
+      topics: this.topics.map((topic) => this.prefix + topic),
+      fromBeginning: this.options.fromBeginning,
+    });
     await this.consumer.run({
       partitionsConsumedConcurrently: 3,
       eachMessage: (payload) => this.handle(payload),
@@ -188,7 +197,8 @@ export class EventConsumer {
     return result.deletedCount ?? 0;
   }
 
-  private async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async handle({ topic: brokerTopic, partition, message }: EachMessagePayload): Promise<void> {
+    const topic = brokerTopic.slice(this.prefix.length);
     const subscription = this.handlers.get(topic);
     if (!subscription) return;
     if (subscription.raw) return this.handleRaw(subscription, topic, partition, message);
@@ -317,7 +327,7 @@ export class EventConsumer {
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     };
     await this.producer.send({
-      topic: dlqTopic(topic),
+      topic: this.prefix + dlqTopic(topic),
       messages: [{ key: message.key, value: message.value, headers }],
     });
     this.options.onOutcome?.(topic, 'dead-lettered');

@@ -189,6 +189,8 @@ export class OutboxRelay {
     connection: Connection,
     private readonly log: FastifyBaseLogger,
     private readonly options: RelayOptions,
+    /** Contract topic → topic on the broker (adds the environment's prefix, if any). */
+    private readonly brokerTopic: (topic: string) => string = (topic) => topic,
   ) {
     this.delivered =
       (connection.models.OutboxDelivered as Model<DeliveredMarker>) ??
@@ -326,7 +328,7 @@ export class OutboxRelay {
       byTopic.set(entry.topic, messages);
     }
     await this.producer.sendBatch({
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.brokerTopic(topic), messages })),
     });
   }
 

@@ -13,6 +13,8 @@ export interface KafkaOptions {
   groupId: string;
   fromBeginning: boolean;
   partitions: number;
+  /** Namespace before every topic on the broker (empty in production). */
+  topicPrefix: string;
   /** Topics this service publishes; created at start-up (brokers don't auto-create). */
   publishes: readonly Topic[];
   subscriptions: readonly AnySubscription[];
@@ -33,6 +35,8 @@ export interface EventBus {
   published(): void;
   /** Resolves once this service's consumer has joined its group (immediately if it has none). */
   whenConsuming(): Promise<void>;
+  /** The name a contract topic has on the broker (with this environment's prefix). */
+  brokerTopic(topic: string): string;
 }
 
 declare module 'fastify' {
@@ -99,10 +103,14 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
     registers: [app.metrics],
   });
 
-  const relay = new OutboxRelay(producer, app.mongo, app.log.child({ component: 'outbox' }), {
-    pollIntervalMs: opts.outboxPollMs,
-    onPublished: (count) => published.inc(count),
-  });
+  const brokerTopic = (topic: string) => opts.topicPrefix + topic;
+  const relay = new OutboxRelay(
+    producer,
+    app.mongo,
+    app.log.child({ component: 'outbox' }),
+    { pollIntervalMs: opts.outboxPollMs, onPublished: (count) => published.inc(count) },
+    brokerTopic,
+  );
   const consumer =
     opts.subscriptions.length > 0
       ? new EventConsumer(kafka, producer, app.mongo, app, [...opts.subscriptions], {
@@ -110,6 +118,7 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
           fromBeginning: opts.fromBeginning,
           maxAttempts: opts.maxAttempts,
           backoffMs: opts.backoffMs,
+          topicPrefix: opts.topicPrefix,
           onOutcome: (topic, outcome) => consumed.inc({ topic, outcome }),
         })
       : undefined;
@@ -129,6 +138,7 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
     }),
     published: () => relay.kick(),
     whenConsuming: () => consumer?.whenJoined() ?? Promise.resolve(),
+    brokerTopic,
   };
   app.decorate('events', bus);
 
@@ -142,7 +152,8 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
   app.addHook('onReady', async () => {
     const subscribed = opts.subscriptions.map((subscription) => subscription.topic);
     const contractTopics = opts.subscriptions.filter((s) => !s.raw).map((s) => s.topic);
-    await ensureTopics(admin, [...opts.publishes, ...subscribed, ...contractTopics.map(dlqTopic)], opts.partitions);
+    const topics = [...opts.publishes, ...subscribed, ...contractTopics.map(dlqTopic)];
+    await ensureTopics(admin, topics.map(brokerTopic), opts.partitions);
     relay.start();
     await consumer?.start();
   });
