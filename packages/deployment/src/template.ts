@@ -1,0 +1,85 @@
+/**
+ * The one Dockerfile template all nine images are rendered from
+ * (`pnpm --filter @foodxchange/deployment render`; a test checks the committed files match).
+ *
+ * Build stage: pnpm (via corepack, the version the root package.json pins) fetches every locked
+ * package into its store from the lockfile alone, so that layer is shared by all nine images and
+ * survives source changes; then installs this package and its workspace dependencies offline with
+ * a frozen lockfile, and `pnpm deploy`s it: the package's files plus its production dependencies,
+ * workspace packages copied in. Runtime stage: node 20 slim, that copy, the non-root `node` user,
+ * and tsx to run the TypeScript sources (the workspace packages are consumed as source).
+ */
+import type { AppInfo } from './platform.js';
+
+export const NODE_IMAGE = 'node:20-bookworm-slim';
+/** Where the app sits in the image: the repository's layout, so tsconfig `extends` still resolve. */
+export const APP_ROOT = '/app';
+
+export interface TemplateInput {
+  app: Pick<AppInfo, 'name' | 'kind' | 'dir' | 'packageName' | 'port'>;
+  /** The app's package.json version (image label). */
+  version: string;
+  /** `pnpm@9.15.9`. */
+  packageManager: string;
+}
+
+/** Compose service that builds this image (the first gateway replica for the gateway). */
+export function composeServiceOf(app: Pick<AppInfo, 'name' | 'kind'>): string {
+  return app.kind === 'gateway' ? 'gateway-1' : app.name;
+}
+
+function dockerString(value: string): string {
+  return `"${value.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+}
+
+export function renderDockerfile({ app, version, packageManager }: TemplateInput): string {
+  const workdir = `${APP_ROOT}/${app.dir}`;
+  const what = app.kind === 'gateway' ? 'API gateway' : `${app.name} service`;
+  const healthScript =
+    "fetch('http://127.0.0.1:' + process.env.PORT + '/health/live')" +
+    '.then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))';
+  return `# ${app.packageName}: container image. The build context is the repository root:
+#   docker compose build ${composeServiceOf(app)}    or    docker build -f ${app.dir}/Dockerfile .
+# Rendered from packages/deployment/src/template.ts (the same for all nine images): change the
+# template, then run \`pnpm --filter @foodxchange/deployment render\`.
+
+# ---- build: locked dependencies, then this package alone with its production dependencies ----
+FROM ${NODE_IMAGE} AS build
+ENV PNPM_HOME=/pnpm \\
+    npm_config_store_dir=/pnpm/store \\
+    COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \\
+    CI=true
+RUN corepack enable pnpm && corepack prepare ${packageManager} --activate
+WORKDIR /repo
+# Every locked package into pnpm's store, from the lockfile alone: this layer is the same for all
+# nine images and is reused until the lockfile changes.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch
+COPY . .
+# This package and the workspace packages it depends on, offline, exactly as locked.
+RUN pnpm install --offline --frozen-lockfile --prod --filter ${dockerString(`${app.packageName}...`)}
+# A self-contained copy in /out: the package's files and its production node_modules, with the
+# workspace packages copied in rather than linked.
+RUN pnpm --filter ${dockerString(app.packageName)} --prod --offline deploy /out
+
+# ---- runtime: node 20 and the deployed package, run as the unprivileged node user ----
+FROM ${NODE_IMAGE} AS runtime
+LABEL org.opencontainers.image.title=${dockerString(`foodxchange-${app.name}`)} \\
+      org.opencontainers.image.description=${dockerString(`FoodXchange ${what} (${app.packageName})`)} \\
+      org.opencontainers.image.version=${dockerString(version)} \\
+      org.opencontainers.image.vendor="FoodXchange"
+ENV NODE_ENV=production \\
+    HOST=0.0.0.0 \\
+    PORT=${app.port}
+# The repository's layout, so the package's tsconfig.json still finds tsconfig.base.json.
+WORKDIR ${workdir}
+COPY --from=build /repo/tsconfig.base.json ${APP_ROOT}/tsconfig.base.json
+COPY --from=build /out ./
+USER node
+EXPOSE ${app.port}
+# Liveness with node's own fetch (the slim image has no curl).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\
+  CMD ["node", "-e", ${JSON.stringify(healthScript)}]
+CMD ["node", "--import", "tsx", "src/server.ts"]
+`;
+}

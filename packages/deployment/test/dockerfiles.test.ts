@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dockerfileLabels,
+  isIgnored,
+  isNode20Image,
+  lintDockerfile,
+  listApps,
+  packageManager,
+  parseDockerignore,
+  readText,
+  renderAll,
+  renderDockerfile,
+  stagesOf,
+  parseDockerfile,
+} from '../src/index.js';
+
+const apps = listApps();
+const pm = packageManager();
+const order = apps.find((app) => app.name === 'order')!;
+const good = renderDockerfile({ app: order, version: '0.1.0', packageManager: pm });
+const lint = (text: string) => lintDockerfile(text, { packageName: order.packageName, port: order.port, packageManager: pm });
+
+describe.each(apps.map((app) => [app.dir, app] as const))('%s', (_dir, app) => {
+  const dockerfile = readText(`${app.dir}/Dockerfile`);
+
+  it('has a Dockerfile that passes the lint', () => {
+    expect(dockerfile, `${app.dir}/Dockerfile`).not.toBeNull();
+    expect(lintDockerfile(dockerfile!, { packageName: app.packageName, port: app.port, packageManager: pm })).toEqual([]);
+  });
+
+  it('is the package the image builds: name, src/server.ts, tsx as a runtime dependency', () => {
+    expect(app.pkg, `${app.dir}/package.json`).not.toBeNull();
+    expect(app.pkg!.name).toBe(app.packageName);
+    expect(readText(`${app.dir}/src/server.ts`), `${app.dir}/src/server.ts`).not.toBeNull();
+    // The image starts with `node --import tsx` after a --prod deploy: tsx must not be a devDependency.
+    expect(app.pkg!.dependencies ?? {}, `${app.packageName} dependencies`).toHaveProperty('tsx');
+  });
+
+  it('labels the image with the package version', () => {
+    const labels = dockerfileLabels(dockerfile ?? '');
+    expect(labels.get('org.opencontainers.image.title')).toBe(`foodxchange-${app.name}`);
+    expect(labels.get('org.opencontainers.image.version')).toBe(app.pkg?.version ?? '0.1.0');
+  });
+});
+
+describe('the template', () => {
+  it('renders exactly the committed Dockerfiles (pnpm --filter @foodxchange/deployment render)', () => {
+    for (const { path, content } of renderAll()) expect(readText(path), path).toBe(content);
+  });
+
+  it('differs between apps only in names, folders, ports and versions', () => {
+    const normalise = (text: string, app: (typeof apps)[number]) =>
+      text
+        .replace(/foodxchange-[a-z]+/, 'TITLE')
+        .replace(/FoodXchange (API gateway|[a-z]+ service)/, 'WHAT')
+        .replace(/docker compose build \S+/, 'COMPOSE')
+        .replaceAll(app.packageName, '@PKG')
+        .replaceAll(app.dir, 'DIR')
+        .replaceAll(String(app.port), 'PORT');
+    const shapes = new Set(renderAll().map(({ app, content }) => normalise(content, app)));
+    expect(shapes.size).toBe(1);
+  });
+
+  it('pins pnpm to the root packageManager and node to 20', () => {
+    expect(pm).toMatch(/^pnpm@9\.15\.\d+$/);
+    expect(good).toContain(`corepack prepare ${pm} --activate`);
+    expect(stagesOf(parseDockerfile(good)).map((stage) => stage.image)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+  });
+});
+
+describe('the lint catches broken Dockerfiles', () => {
+  it('accepts the template (baseline for the mutations)', () => {
+    expect(lint(good)).toEqual([]);
+  });
+
+  it('a single-stage build', () => {
+    const single = good.slice(good.indexOf('FROM node:20-bookworm-slim AS runtime'));
+    expect(lint(single)).toContainEqual('multi-stage build expected: found 1 FROM');
+  });
+
+  it('no USER, or USER root', () => {
+    expect(lint(good.replace('USER node\n', ''))).toContainEqual('final stage has no USER: the container would run as root');
+    expect(lint(good.replace('USER node\n', 'USER root\n'))).toContainEqual('final stage USER must not be root: found "root"');
+    expect(lint(good.replace('USER node\n', 'USER 0:0\n'))).toContainEqual('final stage USER must not be root: found "0:0"');
+  });
+
+  it('a USER only in the build stage', () => {
+    const text = good.replace('USER node\n', '').replace('WORKDIR /repo\n', 'WORKDIR /repo\nUSER node\n');
+    expect(lint(text)).toContainEqual('final stage has no USER: the container would run as root');
+  });
+
+  it('no HEALTHCHECK, HEALTHCHECK NONE, or a curl probe', () => {
+    const start = good.indexOf('HEALTHCHECK');
+    const end = good.indexOf('CMD ["node", "--import"');
+    const without = good.slice(0, start) + good.slice(end);
+    expect(lint(without)).toContainEqual('final stage has no HEALTHCHECK');
+    expect(lint(without.replace('CMD ["node", "--import"', 'HEALTHCHECK NONE\nCMD ["node", "--import"'))).toContainEqual(
+      'HEALTHCHECK NONE disables the health check',
+    );
+    const curl = without.replace('CMD ["node", "--import"', 'HEALTHCHECK CMD curl -f http://localhost:3006/health/live\nCMD ["node", "--import"');
+    expect(lint(curl)).toContainEqual(expect.stringMatching(/must not need curl/));
+  });
+
+  it('EXPOSE or PORT off the service port', () => {
+    const errors = lint(good.replace('EXPOSE 3006', 'EXPOSE 3000').replace('PORT=3006', 'PORT=3000'));
+    expect(errors).toContainEqual('EXPOSE 3006 expected: found [3000]');
+    expect(errors).toContainEqual('ENV PORT=3006 expected: found 3000');
+  });
+
+  it('an install that may change the lockfile, or no lockfile copied', () => {
+    expect(lint(good.replace('--offline --frozen-lockfile --prod', '--prod'))).toContainEqual('`pnpm install` must use --frozen-lockfile');
+    expect(lint(good.replace('COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./', 'COPY package.json pnpm-workspace.yaml ./'))).toContainEqual(
+      'pnpm-lock.yaml must be copied into the build stage explicitly',
+    );
+  });
+
+  it('a deploy with devDependencies or of another package', () => {
+    const errors = lint(good.replace('--filter "@foodxchange/order" --prod --offline deploy', '--filter "@foodxchange/rfq" --offline deploy'));
+    expect(errors).toContainEqual('`pnpm deploy` must be filtered to @foodxchange/order');
+    expect(errors).toContainEqual('`pnpm deploy` must use --prod (no devDependencies in the image)');
+  });
+
+  it('a base image that is not Node 20', () => {
+    expect(lint(good.replace('FROM node:20-bookworm-slim AS runtime', 'FROM node:22-bookworm-slim AS runtime'))).toContainEqual(
+      'base image must be pinned to Node 20 (node:20-…): found "node:22-bookworm-slim"',
+    );
+    expect(lint(good.replace('FROM node:20-bookworm-slim AS build', 'FROM node AS build'))).toContainEqual(
+      'base image must be pinned to Node 20 (node:20-…): found "node"',
+    );
+  });
+
+  it('a shell-form CMD or another entry point', () => {
+    expect(lint(good.replace('CMD ["node", "--import", "tsx", "src/server.ts"]', 'CMD node --import tsx src/server.ts'))).toContainEqual(
+      'CMD must use the exec (JSON) form so node receives SIGTERM directly',
+    );
+    expect(lint(good.replace('CMD ["node", "--import", "tsx", "src/server.ts"]', 'CMD ["npx", "tsx", "src/server.ts"]'))).toContainEqual(
+      expect.stringMatching(/CMD must be \["node", "--import", "tsx", "src\/server.ts"\]/),
+    );
+  });
+
+  it('syntax errors reported by the Dockerfile validator', () => {
+    expect(lint(good.replace('EXPOSE 3006', 'EXPOSE 3006\nCOPYY . .')).join('\n')).toMatch(/syntax \(line \d+\)/);
+  });
+
+  it('knows which images are Node 20', () => {
+    for (const image of ['node:20', 'node:20-bookworm-slim', 'node:20.19.5-alpine3.22', `node:20-slim@sha256:${'a'.repeat(64)}`]) {
+      expect(isNode20Image(image), image).toBe(true);
+    }
+    for (const image of ['node', 'node:latest', 'node:lts-slim', 'node:22-slim', 'node:200', 'nodejs:20']) expect(isNode20Image(image), image).toBe(false);
+  });
+});
+
+describe('.dockerignore', () => {
+  const rules = parseDockerignore(readText('.dockerignore') ?? '');
+
+  it('keeps local state, dependencies and secrets out of the build context', () => {
+    for (const path of [
+      'node_modules/fastify/package.json',
+      'services/order/node_modules/.bin/tsx',
+      '.git/HEAD',
+      '.run/logs/order.log',
+      'services/order/dist/server.js',
+      'coverage/index.html',
+      'packages/service-kit/coverage/lcov.info',
+      'logs/app.log',
+      '.env',
+      'services/auth/.env.local',
+    ]) {
+      expect(isIgnored(rules, path), path).toBe(true);
+    }
+  });
+
+  it('sends everything the build needs', () => {
+    for (const path of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      'tsconfig.base.json',
+      'services/order/package.json',
+      'services/order/src/server.ts',
+      'services/order/tsconfig.json',
+      'gateway/src/server.ts',
+      'packages/service-kit/src/index.ts',
+      'packages/contracts/schemas/envelope.json',
+      'infra/package.json',
+      'e2e/package.json',
+    ]) {
+      expect(isIgnored(rules, path), path).toBe(false);
+    }
+  });
+
+  it('matches like Docker does (directories, **, negation)', () => {
+    const sample = parseDockerignore('**/node_modules\n*.md\n!README.md\n/dist\n');
+    expect(isIgnored(sample, 'a/b/node_modules/x')).toBe(true);
+    expect(isIgnored(sample, 'node_modules')).toBe(true);
+    expect(isIgnored(sample, 'CHANGELOG.md')).toBe(true);
+    expect(isIgnored(sample, 'README.md')).toBe(false);
+    expect(isIgnored(sample, 'docs/guide.md')).toBe(false);
+    expect(isIgnored(sample, 'dist/app.js')).toBe(true);
+    expect(isIgnored(sample, 'src/dist.ts')).toBe(false);
+  });
+});
