@@ -50,8 +50,7 @@ function args(instruction: Instruction): string[] {
 
 /** JSON (exec) form arguments, or null for the shell form. */
 function execForm(instruction: Instruction): string[] | null {
-  const raw = instruction.getArgumentsContent()?.trim() ?? '';
-  const json = raw.replace(/^(--[a-z-]+=\S+\s+)*/, '').replace(/^CMD\s+/, '');
+  const json = instruction.getArgumentsContent()?.trim() ?? '';
   if (!json.startsWith('[')) return null;
   try {
     const parsed: unknown = JSON.parse(json);
