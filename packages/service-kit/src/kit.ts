@@ -19,6 +19,11 @@ export interface ServiceKitOptions {
   kafka?: { publishes?: readonly Topic[]; subscriptions?: readonly AnySubscription[] };
   redis?: boolean;
   elasticsearch?: boolean;
+  /**
+   * Routes a caller serves itself instead (the gateway aggregates `/health` and merges
+   * `/openapi.json`); `/health/ready` and `/health/live` always stay.
+   */
+  replaceRoutes?: readonly ('/health' | '/openapi.json')[];
 }
 
 declare module 'fastify' {
@@ -36,12 +41,14 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
   const { service, config } = opts;
   app.decorate('config', config);
   app.decorate('service', service);
-  await app.register(healthPlugin, { service: service.name, version: service.version });
+  const replaced = new Set(opts.replaceRoutes ?? []);
+  await app.register(healthPlugin, { service: service.name, version: service.version, reportRoute: !replaced.has('/health') });
   await app.register(metricsPlugin, { service: service.name });
   await app.register(openApiPlugin, {
     service: service.name,
     version: service.version,
     description: service.description,
+    documentRoute: !replaced.has('/openapi.json'),
   });
   if (opts.mongo !== false) await app.register(mongoPlugin, { url: config.MONGO_URL, dbName: config.MONGO_DB });
   if (opts.redis) await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name });

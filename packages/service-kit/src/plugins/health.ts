@@ -68,7 +68,7 @@ async function runCheck(check: HealthCheck): Promise<DependencyStatus> {
   }
 }
 
-async function healthPlugin(app: FastifyInstance, opts: { service: string; version: string }) {
+async function healthPlugin(app: FastifyInstance, opts: { service: string; version: string; reportRoute?: boolean }) {
   const checks = new Map<string, HealthCheck>();
   const registry: HealthRegistry = {
     addCheck(name, check) {
@@ -109,7 +109,7 @@ async function healthPlugin(app: FastifyInstance, opts: { service: string; versi
     summary: 'Readiness: every dependency answers',
     response: { 200: Envelope(HealthReportSchema) },
   };
-  app.get('/health', { schema, logLevel: 'warn' }, readiness);
+  if (opts.reportRoute !== false) app.get('/health', { schema, logLevel: 'warn' }, readiness);
   app.get('/health/ready', { schema, logLevel: 'warn' }, readiness);
   app.get(
     '/health/live',

@@ -7,6 +7,8 @@ export interface OpenApiOptions {
   service: string;
   version: string;
   description: string;
+  /** false when the caller serves its own `/openapi.json` (the gateway's merged one). */
+  documentRoute?: boolean;
 }
 
 async function openApiPlugin(app: FastifyInstance, opts: OpenApiOptions) {
@@ -33,7 +35,9 @@ async function openApiPlugin(app: FastifyInstance, opts: OpenApiOptions) {
     },
   });
 
-  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+  if (opts.documentRoute !== false) {
+    app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+  }
 }
 
 export default fp(openApiPlugin, { name: 'foodxchange-openapi', fastify: '5.x' });

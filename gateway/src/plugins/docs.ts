@@ -1,0 +1,23 @@
+import fp from 'fastify-plugin';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { OpenApiDocument } from './openapi-merge.js';
+
+/** Swagger UI at /docs, showing the merged document rather than the gateway's own. */
+async function docsPlugin(app: FastifyInstance) {
+  let latest: OpenApiDocument | undefined;
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
+    // The UI's own JSON route is synchronous: refresh the merged document just before it runs.
+    uiHooks: {
+      onRequest: async (request) => {
+        if (request.url.startsWith('/docs/json') || request.url.startsWith('/docs/yaml')) latest = await app.mergedOpenApi();
+      },
+    },
+    transformSpecification: (document) => latest ?? document,
+    transformSpecificationClone: false,
+  });
+}
+
+export default fp(docsPlugin, { name: 'gateway-docs', fastify: '5.x', dependencies: ['gateway-openapi-merge'] });

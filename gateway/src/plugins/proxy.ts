@@ -1,0 +1,146 @@
+import fp from 'fastify-plugin';
+import proxy from '@fastify/http-proxy';
+import CircuitBreaker from 'opossum';
+import { Counter, Gauge } from 'prom-client';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CORRELATION_ID_HEADER, ErrorCode, errorEnvelope, REQUEST_ID_HEADER } from '@foodxchange/service-kit';
+import { UPSTREAMS, type GatewaySettings } from '../upstreams.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    breakers: Map<string, CircuitBreaker>;
+  }
+}
+
+class UpstreamServerError extends Error {
+  constructor(service: string, status: number) {
+    super(`${service} answered ${status}`);
+    this.name = 'UpstreamServerError';
+  }
+}
+
+function unavailable(reply: FastifyReply, service: string, reason: string): void {
+  if (reply.sent) return;
+  void reply
+    .code(503)
+    .header('content-type', 'application/json')
+    .header('retry-after', '5')
+    .send(
+      errorEnvelope(
+        reply.request.id,
+        { code: ErrorCode.SERVICE_UNAVAILABLE, message: `The ${service} service is unavailable`, details: { service, reason } },
+        reply.request.startedAt,
+      ),
+    );
+}
+
+const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
+
+/**
+ * One @fastify/http-proxy registration per area prefix, each upstream behind its own opossum
+ * breaker. Paths are not rewritten: services mount their routes under the public path. Bodies
+ * stream through unparsed, so the service's own validation (400/413/415 envelopes) answers.
+ */
+async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
+  const breakers = new Map<string, CircuitBreaker>();
+  app.decorate('breakers', breakers);
+
+  const proxied = new Counter({
+    name: 'gateway_proxied_requests_total',
+    help: 'Requests proxied to a service, by service and outcome',
+    labelNames: ['service', 'outcome'] as const,
+    registers: [app.metrics],
+  });
+  new Gauge({
+    name: 'gateway_breaker_state',
+    help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['service'] as const,
+    registers: [app.metrics],
+    collect() {
+      for (const [service, breaker] of breakers) {
+        const state = breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed';
+        this.set({ service }, BREAKER_STATE[state]);
+      }
+    },
+  });
+
+  // Proxied routes are documented by their services' own OpenAPI, merged at /openapi.json.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/v1/')) route.schema = { ...(route.schema ?? {}), hide: true };
+  });
+
+  for (const upstream of UPSTREAMS) {
+    // The action only reports how the proxied call ended; the proxy itself does the work.
+    const breaker = new CircuitBreaker((outcome: Promise<void>) => outcome, {
+      name: upstream.name,
+      timeout: settings.upstreamTimeoutMs,
+      ...settings.breaker,
+    });
+    breaker.on('open', () => app.log.warn({ service: upstream.name }, 'circuit opened'));
+    breaker.on('close', () => app.log.info({ service: upstream.name }, 'circuit closed'));
+    breakers.set(upstream.name, breaker);
+
+    const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
+      let settle!: (error?: Error) => void;
+      const outcome = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error ? reject(error) : resolve());
+      });
+      breaker.fire(outcome).catch((error: Error & { code?: string }) => {
+        proxied.inc({ service: upstream.name, outcome: error.code === 'EOPENBREAKER' ? 'rejected-open' : 'failed' });
+        // An open circuit never reached the upstream: answer now. Other failures are answered
+        // by onError below (or were a 5xx the client already has).
+        if (error.code === 'EOPENBREAKER' || error.code === 'ETIMEDOUT') unavailable(reply, upstream.name, error.message);
+      });
+      if (breaker.opened) return reply;
+      reply.from(dest, {
+        ...options,
+        onResponse: (_request, upstreamReply, res) => {
+          if (res.statusCode >= 500) settle(new UpstreamServerError(upstream.name, res.statusCode));
+          else {
+            settle();
+            proxied.inc({ service: upstream.name, outcome: 'ok' });
+          }
+          void upstreamReply.send(res.stream);
+        },
+        onError: (upstreamReply, { error }) => {
+          settle(error);
+          unavailable(upstreamReply as FastifyReply, upstream.name, error.message);
+        },
+      });
+      return reply;
+    };
+
+    for (const prefix of upstream.prefixes) {
+      await app.register(proxy, {
+        upstream: settings.upstreamUrls[upstream.name]!,
+        prefix,
+        rewritePrefix: prefix,
+        handler: forward,
+        undici: {
+          connections: 128,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          headersTimeout: settings.upstreamTimeoutMs,
+          bodyTimeout: settings.upstreamTimeoutMs,
+          connect: { timeout: Math.min(settings.upstreamTimeoutMs, 3000) },
+        },
+        replyOptions: {
+          rewriteRequestHeaders: (request: FastifyRequest, headers: Record<string, unknown>) => ({
+            ...headers,
+            [REQUEST_ID_HEADER]: request.id,
+            [CORRELATION_ID_HEADER]: (request as FastifyRequest).correlationId,
+            'x-forwarded-for': request.ip,
+            'x-forwarded-proto': request.protocol,
+            'x-forwarded-host': request.headers.host ?? '',
+          }),
+        },
+      } as never);
+    }
+  }
+
+  app.addHook('onClose', async () => {
+    for (const breaker of breakers.values()) breaker.shutdown();
+  });
+}
+
+export default fp(proxyPlugin, { name: 'gateway-proxy', fastify: '5.x', dependencies: ['foodxchange-metrics'] });

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { UPSTREAMS } from '../src/upstreams.js';
+import { startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
+
+const upstreams = new Map<string, Upstream>();
+let gateway: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  for (const { name } of UPSTREAMS) upstreams.set(name, await startUpstream(name));
+  // notification is down (nothing listens on its port); every other service answers.
+  const urls = Object.fromEntries([...upstreams].map(([name, u]) => [name, u.url]));
+  urls.notification = 'http://127.0.0.1:1';
+  gateway = await startGateway(urls, {
+    UPSTREAM_TIMEOUT_MS: 500,
+    BREAKER_VOLUME_THRESHOLD: 3,
+    BREAKER_RESET_MS: 800,
+    GATEWAY_INSTANCE: 'gw-test',
+  });
+  base = urlOf(gateway);
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await Promise.all([...upstreams.values()].map((u) => u.server.close()));
+});
+
+async function call(path: string, init: RequestInit = {}) {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* html or text */
+  }
+  return { status: res.status, headers: res.headers, body, ms: performance.now() - started };
+}
+
+describe('routing', () => {
+  it('sends each area to its service without rewriting the path', async () => {
+    for (const upstream of UPSTREAMS.filter((u) => u.name !== 'notification')) {
+      for (const prefix of upstream.prefixes) {
+        if (prefix !== upstream.prefixes[0]) continue;
+        const res = await call(`${prefix}/echo?x=1`);
+        expect(res.status).toBe(200);
+        expect(res.body.data).toMatchObject({ service: upstream.name, query: { x: '1' } });
+      }
+    }
+  });
+
+  it('passes request and correlation ids on and tags the replica', async () => {
+    const res = await call('/api/v1/orders/echo', { headers: { 'x-correlation-id': 'corr-gateway-1', 'x-request-id': 'req-gateway-1' } });
+    expect(res.body.data).toMatchObject({ requestId: 'req-gateway-1', correlationId: 'corr-gateway-1', forwardedFor: '127.0.0.1' });
+    expect(res.headers.get('x-gateway-instance')).toBe('gw-test');
+    const fresh = await call('/api/v1/orders/echo');
+    expect(fresh.body.data.requestId).toBe(fresh.headers.get('x-request-id'));
+  });
+
+  it('streams bodies through and lets the service validate them', async () => {
+    const created = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Oats', quantity: 5 }) });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toEqual({ name: 'Oats', quantity: 5 });
+    const malformed = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('VALIDATION_ERROR');
+    const unknownField = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Oats', quantity: '5', colour: 'red' }) });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.fields).toEqual({ 'body.quantity': ['must be integer'], 'body.colour': ['is not allowed'] });
+    const tooBig = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(10_000), quantity: 1 }) });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    const csv = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'name,quantity' });
+    expect(csv.status).toBe(415);
+    expect(csv.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('answers unknown routes with the 404 envelope, its own or the service’s', async () => {
+    const own = await call('/api/v1/nowhere');
+    expect(own.status).toBe(404);
+    expect(own.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+    expect(own.headers.get('x-gateway-instance')).toBe('gw-test');
+    const service = await call('/api/v1/orders/not/a/route');
+    expect(service.status).toBe(404);
+    expect(service.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND', message: 'Route GET /api/v1/orders/not/a/route not found' } });
+  });
+});
+
+describe('failures are fast 503 envelopes', () => {
+  it('a service that is down', async () => {
+    const res = await call('/api/v1/notifications/anything');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'The notification service is unavailable' } });
+    expect(res.ms).toBeLessThan(1000);
+  });
+
+  it('a service that hangs, within the timeout', async () => {
+    const res = await call('/api/v1/compliance/slow');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(res.ms).toBeLessThan(1500);
+  });
+
+  it('opens the breaker on repeated 5xx, rejects without calling, and closes after recovery', async () => {
+    const order = upstreams.get('order')!;
+    order.failing = true;
+    // Earlier successes are in the rolling window: it opens once failures pass 50% of the calls.
+    let failures = 0;
+    while (!gateway.breakers.get('order')!.opened && failures < 10) {
+      expect((await call('/api/v1/orders/flaky')).status).toBe(500);
+      failures += 1;
+    }
+    expect(gateway.breakers.get('order')!.opened).toBe(true);
+    expect(failures).toBeLessThanOrEqual(6);
+    order.failing = false; // recovered, but the open breaker must not even ask yet
+    const rejected = await call('/api/v1/orders/flaky');
+    expect(rejected.status).toBe(503);
+    expect(rejected.body.error.details).toMatchObject({ service: 'order' });
+    expect(rejected.ms).toBeLessThan(100);
+    const metrics = await call('/metrics');
+    expect(metrics.body).toMatch(/gateway_breaker_state\{[^}]*service="order"[^}]*\} 2/);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect((await call('/api/v1/orders/flaky')).status).toBe(200);
+    expect(gateway.breakers.get('order')!.closed).toBe(true);
+    // Other services were never affected.
+    expect(gateway.breakers.get('rfq')!.closed).toBe(true);
+  });
+});
+
+describe('the platform view', () => {
+  it('aggregates health: every service listed, 503 while one is down', async () => {
+    const res = await call('/health');
+    expect(res.status).toBe(503);
+    expect(Object.keys(res.body.data.services).sort()).toEqual(UPSTREAMS.map((u) => u.name).sort());
+    expect(res.body.data.status).toBe('degraded');
+    expect(res.body.data.services.notification).toMatchObject({ status: 'down' });
+    expect(res.body.data.services.order).toMatchObject({ status: 'up', version: '9.9.9' });
+    expect(res.body.error.message).toBe('Not ready: notification');
+    expect(res.body.data.gateway.checks.redis.status).toBe('up');
+  });
+
+  it('merges every service’s OpenAPI document and names the missing one', async () => {
+    const doc = (await call('/openapi.json')).body;
+    expect(doc.info.title).toBe('FoodXchange API');
+    expect(doc.paths['/api/v1/orders/echo'].get).toMatchObject({ tags: ['order'], 'x-service': 'order' });
+    expect(doc.paths['/api/v1/products/echo'].get.tags).toEqual(['catalog']);
+    expect(doc.paths['/api/v1/orders/items'].post.requestBody).toBeTruthy();
+    expect(doc.paths).toHaveProperty('/health');
+    expect(Object.keys(doc.paths).some((p) => p.includes('*'))).toBe(false);
+    expect(doc['x-unavailable-services']).toEqual(['notification']);
+  });
+
+  it('serves Swagger UI at /docs showing the merged document', async () => {
+    const page = await call('/docs/');
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toMatch(/swagger/i);
+    const json = await call('/docs/json');
+    expect(json.body.info.title).toBe('FoodXchange API');
+  });
+
+  it('exposes Prometheus metrics of its own', async () => {
+    const res = await call('/metrics');
+    expect(res.body).toContain('gateway_proxied_requests_total');
+    expect(res.body).toContain('http_request_duration_seconds');
+  });
+});

@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { buildService, Envelope, ok, serviceKit, type ServiceApp } from '@foodxchange/service-kit';
+import app, { service } from '../src/app.js';
+import { UPSTREAMS, urlVariable } from '../src/upstreams.js';
+
+export const quiet = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test', PORT: 0 };
+
+export function urlOf(server: FastifyInstance): string {
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+export interface Upstream {
+  server: FastifyInstance;
+  url: string;
+  failing: boolean;
+}
+
+/**
+ * A real service process stand-in: the kit's app on a real port with a few routes under the
+ * service's public prefix, so the gateway proxies to it over real HTTP.
+ */
+export async function startUpstream(name: string): Promise<Upstream> {
+  const prefix = UPSTREAMS.find((u) => u.name === name)!.prefixes[0]!;
+  const state = { failing: false };
+  const definition = { name, version: '9.9.9', description: `${name} stand-in`, defaultPort: 0 };
+  const upstreamApp: ServiceApp = async (fastify, { config }) => {
+    await fastify.register(serviceKit, { service: definition, config, mongo: false });
+    fastify.get(
+      `${prefix}/echo`,
+      { schema: { summary: `Echo from ${name}`, response: { 200: Envelope(Type.Record(Type.String(), Type.Unknown())) } } },
+      async (request) =>
+        ok({
+          service: name,
+          requestId: request.headers['x-request-id'] ?? null,
+          correlationId: request.headers['x-correlation-id'] ?? null,
+          forwardedFor: request.headers['x-forwarded-for'] ?? null,
+          query: request.query,
+        }),
+    );
+    fastify.post(
+      `${prefix}/items`,
+      {
+        schema: {
+          body: Type.Object({ name: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+          response: { 201: Envelope(Type.Object({ name: Type.String(), quantity: Type.Integer() })) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(ok(request.body as { name: string; quantity: number })),
+    );
+    fastify.get(`${prefix}/flaky`, { schema: { hide: true } }, async (_request, reply) => {
+      if (state.failing) return reply.code(500).send({ success: false, error: { code: 'INTERNAL_ERROR', message: 'boom' } });
+      return ok({ fine: true });
+    });
+    fastify.get(`${prefix}/slow`, { schema: { hide: true } }, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      return ok({ late: true });
+    });
+  };
+  const server = await buildService(definition, upstreamApp, { ...quiet, BODY_LIMIT_BYTES: 4096 });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    server,
+    url: urlOf(server),
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+  };
+}
+
+export async function startGateway(urls: Record<string, string>, extra: Record<string, unknown> = {}): Promise<FastifyInstance> {
+  const env: Record<string, unknown> = { ...quiet, ...extra };
+  for (const upstream of UPSTREAMS) env[urlVariable(upstream)] = urls[upstream.name] ?? 'http://127.0.0.1:1';
+  const gateway = await buildService(service, app, env);
+  await gateway.listen({ host: '127.0.0.1', port: 0 });
+  return gateway;
+}
