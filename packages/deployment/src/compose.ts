@@ -314,6 +314,10 @@ export function checkComposeReferences(compose: ComposeFile, { root, apps }: Ref
     }
   }
 
+  // Replicas tell themselves apart (x-gateway-instance) only with distinct instance names.
+  const instances = GATEWAY_REPLICAS.map((name) => environmentOf(services[name] ?? {}).GATEWAY_INSTANCE).filter(Boolean);
+  if (new Set(instances).size !== instances.length) errors.push(`gateway replicas share GATEWAY_INSTANCE ${instances.join(', ')}`);
+
   // nginx: the repository's config mounted read-only, in front of both gateway replicas.
   const nginx = services.nginx;
   if (nginx) {

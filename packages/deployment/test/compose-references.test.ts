@@ -105,6 +105,12 @@ describe('reference checks catch broken files', () => {
     expect(check(compose)).toContainEqual(expect.stringMatching(/CATALOG_SERVICE_URL points at catalogue, which is not a compose service/));
   });
 
+  it('two gateway replicas under one instance name', () => {
+    const compose = composeCopy();
+    compose.services['gateway-2']!.environment.GATEWAY_INSTANCE = 'gateway-1';
+    expect(check(compose)).toContainEqual('gateway replicas share GATEWAY_INSTANCE gateway-1, gateway-1');
+  });
+
   it('a gateway missing one service URL', () => {
     const compose = composeCopy();
     delete compose.services['gateway-1']!.environment.ADMIN_SERVICE_URL;
