@@ -72,6 +72,11 @@ describe('routing', () => {
     const tooBig = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(10_000), quantity: 1 }) });
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    // Past the platform-wide limit the gateway refuses before streaming anything upstream.
+    const huge = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(2_000_000), quantity: 1 }) });
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ success: false, error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(huge.headers.get('x-gateway-instance')).toBe('gw-test');
     const csv = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'name,quantity' });
     expect(csv.status).toBe(415);
     expect(csv.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');

@@ -3,7 +3,7 @@ import proxy from '@fastify/http-proxy';
 import CircuitBreaker from 'opossum';
 import { Counter, Gauge } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CORRELATION_ID_HEADER, ErrorCode, errorEnvelope, REQUEST_ID_HEADER } from '@foodxchange/service-kit';
+import { AppError, CORRELATION_ID_HEADER, ErrorCode, errorEnvelope, REQUEST_ID_HEADER } from '@foodxchange/service-kit';
 import { UPSTREAMS, type GatewaySettings } from '../upstreams.js';
 
 declare module 'fastify' {
@@ -62,6 +62,17 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
         this.set({ service }, BREAKER_STATE[state]);
       }
     },
+  });
+
+  // Bodies stream through unparsed, so Fastify's own limit never sees them. Refuse what every
+  // service would refuse anyway before streaming it: a service answering 413 mid-upload closes
+  // the connection under the proxy, which would surface as a 503 instead of the client's error.
+  const bodyLimit = app.config.BODY_LIMIT_BYTES;
+  app.addHook('onRequest', async (request) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > bodyLimit && request.url.startsWith('/api/')) {
+      throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${bodyLimit} bytes`);
+    }
   });
 
   // Proxied routes are documented by their services' own OpenAPI, merged at /openapi.json.
