@@ -3,6 +3,7 @@ import pkg from '../package.json' with { type: 'json' };
 import accessControl from './access.js';
 import checkRoutes from './checks/routes.js';
 import { checkModel } from './checks/model.js';
+import marketRoutes from './markets/routes.js';
 import ruleRoutes from './rules/routes.js';
 import { ruleSetModel, ruleSetVersionModel, type RuleModels } from './rules/model.js';
 import { seedDefaultRuleSets } from './rules/service.js';
@@ -29,6 +30,7 @@ const app: ServiceApp = async (fastify, { config }) => {
     if (created > 0) fastify.log.info({ created }, 'seeded default compliance rule sets');
   });
 
+  await fastify.register(marketRoutes, { prefix: '/api/v1/compliance' });
   await fastify.register(ruleRoutes, { prefix: '/api/v1/compliance', models });
   await fastify.register(checkRoutes, { prefix: '/api/v1/compliance', ruleSets: models.ruleSets, checks });
 };

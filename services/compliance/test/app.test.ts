@@ -43,3 +43,15 @@ describe('compliance service', () => {
     expect(doc.paths['/api/v1/compliance/rules/{market}'].put.requestBody).toBeDefined();
   });
 });
+
+describe('markets reference', () => {
+  it('lists which delivery countries each bloc governs', async () => {
+    const res = await server.inject({ url: '/api/v1/compliance/markets' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=3600');
+    const { blocs, baseline } = res.json().data;
+    expect(baseline).toBe('INTL');
+    expect(blocs.find((b: { market: string }) => b.market === 'EU').countries).toHaveLength(27);
+    expect(blocs.find((b: { market: string }) => b.market === 'UK').countries).toEqual(['GB']);
+  });
+});
