@@ -4,7 +4,7 @@ import closeWithGrace from 'close-with-grace';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { loadServiceConfig, type ServiceConfig, type ServiceDefinition } from './config.js';
 import { installErrorHandling } from './http/errors.js';
-import { genRequestId, installRequestContext, REQUEST_ID_HEADER } from './http/request-context.js';
+import { correlationIdOf, genRequestId, installRequestContext, REQUEST_ID_HEADER } from './http/request-context.js';
 import { createValidatorCompiler } from './http/validation.js';
 
 export interface AppOptions {
@@ -31,6 +31,13 @@ export function createFastify(options: { service: string; version: string; logLe
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: genRequestId,
     bodyLimit: options.bodyLimit,
+    // The request's logger carries the correlation id from the start: one child per request,
+    // made by Fastify anyway, rather than a second one in a hook.
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) =>
+      logger.child(
+        { ...bindings, correlationId: correlationIdOf(rawRequest.headers, String(bindings.reqId ?? '')) },
+        childOptions,
+      ),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();

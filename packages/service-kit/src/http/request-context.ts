@@ -16,6 +16,11 @@ declare module 'fastify' {
   }
 }
 
+export function correlationIdOf(headers: Record<string, string | string[] | undefined>, requestId: string): string {
+  const incoming = headers[CORRELATION_ID_HEADER];
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : requestId;
+}
+
 /** Request ids come from the caller (the gateway) when well-formed, otherwise fresh. */
 export function genRequestId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -26,13 +31,13 @@ export function installRequestContext(app: FastifyInstance): void {
   app.decorateRequest('correlationId', '');
   app.decorateRequest('startedAt', 0);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Synchronous hook: it runs on every request of every service and the gateway.
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
-    const incoming = request.headers[CORRELATION_ID_HEADER];
-    request.correlationId = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : request.id;
-    request.log = request.log.child({ correlationId: request.correlationId });
+    request.correlationId = correlationIdOf(request.headers, request.id);
     void reply.header(REQUEST_ID_HEADER, request.id);
     void reply.header(CORRELATION_ID_HEADER, request.correlationId);
+    done();
   });
 
   // Handlers return `ok(data)`; the envelope's metadata is completed here so no handler has to.

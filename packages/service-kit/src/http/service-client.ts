@@ -61,6 +61,8 @@ export class ServiceClient {
       errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
       resetTimeout: options.resetTimeoutMs ?? 10_000,
       volumeThreshold: options.volumeThreshold ?? 5,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
     });
     if (options.metrics) {
       const breaker = this.breaker;
