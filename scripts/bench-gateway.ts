@@ -4,6 +4,7 @@
  * connections. Prints req/s, p50/p99 latency and the ratios against the direct baseline.
  * A benchmark prints figures; it asserts nothing.
  */
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -64,6 +65,11 @@ const processes = launch({
     KAFKA_TOPIC_PREFIX: 'bench.',
   }),
 });
+const barePort = portOf('gateway', OFFSET) + 1;
+const bare = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'bench-bare-proxy.ts')], {
+  env: { ...process.env, PORT: String(barePort), UPSTREAM_URL: `http://127.0.0.1:${portOf('compliance', OFFSET)}` },
+  stdio: 'ignore',
+});
 let nginx: RunningNginx | undefined;
 try {
   const direct = `http://127.0.0.1:${portOf('compliance', OFFSET)}`;
@@ -71,6 +77,7 @@ try {
   await waitLive(`${direct}/health/live`, processes[0]);
   await waitLive(`${gateway}/health/live`, processes[1]);
   await waitLive(`${gateway}${ROUTES[1]!.route}`);
+  await waitLive(`http://127.0.0.1:${barePort}${ROUTES[0]!.route}`);
   nginx = await startNginx([portOf('gateway', OFFSET)]);
 
   console.log(`${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up, ${cpus().length} cores`);
@@ -78,6 +85,7 @@ try {
     const rows = [
       await measure('direct (service)', `${direct}${route}`),
       await measure('gateway → service', `${gateway}${route}`),
+      await measure('bare @fastify/http-proxy → service (library floor)', `http://127.0.0.1:${barePort}${route}`),
       await measure('nginx → gateway → service', `${nginx.url}${route}`),
     ];
     const baseline = rows[0]!.rps;
@@ -89,11 +97,14 @@ try {
       console.log(`| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50} | ${row.p99} | ${ratio} | ${row.failures} |`);
     }
     const gw = rows[1]!;
+    const floor = rows[2]!;
     console.log(
-      `target: gateway ≥ 45% of direct req/s and p99 < 15 ms → ${((gw.rps / baseline) * 100).toFixed(0)}%, p99 ${gw.p99} ms`,
+      `target: gateway ≥ 45% of direct req/s and p99 < 15 ms → ${((gw.rps / baseline) * 100).toFixed(0)}%, p99 ${gw.p99} ms` +
+        ` (the bare proxy alone reaches ${((floor.rps / baseline) * 100).toFixed(0)}%; the gateway keeps ${((gw.rps / floor.rps) * 100).toFixed(0)}% of it)`,
     );
   }
 } finally {
+  bare.kill('SIGTERM');
   await nginx?.stop();
   await stopProcesses(processes);
 }
