@@ -10,6 +10,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     breakers: Map<string, CircuitBreaker>;
   }
+  interface FastifyRequest {
+    /** Tells the upstream's breaker how the proxied call ended. */
+    settleUpstream?: (error?: Error) => void;
+  }
 }
 
 class UpstreamServerError extends Error {
@@ -44,6 +48,7 @@ const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
 async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   const breakers = new Map<string, CircuitBreaker>();
   app.decorate('breakers', breakers);
+  app.decorateRequest('settleUpstream', undefined);
 
   const proxied = new Counter({
     name: 'gateway_proxied_requests_total',
@@ -97,33 +102,51 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
     breaker.on('close', () => app.log.info({ service: upstream.name }, 'circuit closed'));
     breakers.set(upstream.name, breaker);
 
+    const counted = {
+      ok: proxied.labels({ service: upstream.name, outcome: 'ok' }),
+      failed: proxied.labels({ service: upstream.name, outcome: 'failed' }),
+      rejected: proxied.labels({ service: upstream.name, outcome: 'rejected-open' }),
+    };
+    // Built once per registration, not per request: the hot path allocates only the outcome.
+    const withHandlers = new WeakMap<object, object>();
+    const handlersFor = (options: object) => {
+      let merged = withHandlers.get(options);
+      if (!merged) {
+        merged = {
+          ...options,
+          onResponse: (request: FastifyRequest, upstreamReply: FastifyReply, res: { statusCode: number; stream: unknown }) => {
+            if (res.statusCode >= 500) request.settleUpstream?.(new UpstreamServerError(upstream.name, res.statusCode));
+            else {
+              request.settleUpstream?.();
+              counted.ok.inc();
+            }
+            void upstreamReply.send(res.stream);
+          },
+          onError: (upstreamReply: FastifyReply, { error }: { error: Error }) => {
+            upstreamReply.request.settleUpstream?.(error);
+            unavailable(upstreamReply, upstream.name, error.message);
+          },
+        };
+        withHandlers.set(options, merged);
+      }
+      return merged;
+    };
+    const onBreakerRejection = (reply: FastifyReply) => (error: Error & { code?: string }) => {
+      if (error.code === 'EOPENBREAKER') {
+        // An open circuit never reached the upstream: answer now. Other failures were answered
+        // by onError (or were a 5xx the client already has).
+        counted.rejected.inc();
+        unavailable(reply, upstream.name, error.message);
+      } else counted.failed.inc();
+    };
+
     const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
-      let settle!: (error?: Error) => void;
       const outcome = new Promise<void>((resolve, reject) => {
-        settle = (error) => (error ? reject(error) : resolve());
+        request.settleUpstream = (error) => (error ? reject(error) : resolve());
       });
-      breaker.fire(outcome).catch((error: Error & { code?: string }) => {
-        proxied.inc({ service: upstream.name, outcome: error.code === 'EOPENBREAKER' ? 'rejected-open' : 'failed' });
-        // An open circuit never reached the upstream: answer now. Other failures are answered
-        // by onError below (or were a 5xx the client already has).
-        if (error.code === 'EOPENBREAKER') unavailable(reply, upstream.name, error.message);
-      });
+      breaker.fire(outcome).catch(onBreakerRejection(reply));
       if (breaker.opened) return reply;
-      reply.from(dest, {
-        ...options,
-        onResponse: (_request, upstreamReply, res) => {
-          if (res.statusCode >= 500) settle(new UpstreamServerError(upstream.name, res.statusCode));
-          else {
-            settle();
-            proxied.inc({ service: upstream.name, outcome: 'ok' });
-          }
-          void upstreamReply.send(res.stream);
-        },
-        onError: (upstreamReply, { error }) => {
-          settle(error);
-          unavailable(upstreamReply as FastifyReply, upstream.name, error.message);
-        },
-      });
+      reply.from(dest, handlersFor(options));
       return reply;
     };
 
