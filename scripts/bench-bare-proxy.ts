@@ -8,8 +8,14 @@ import { join } from 'node:path';
 import { root } from './platform.js';
 
 const requireFromGateway = createRequire(join(root, 'gateway', 'package.json'));
-const Fastify = requireFromGateway('fastify') as typeof import('fastify').default;
-const proxy = requireFromGateway('@fastify/http-proxy') as typeof import('@fastify/http-proxy').default;
+interface MinimalFastify {
+  register(plugin: unknown, options: Record<string, unknown>): Promise<unknown>;
+  listen(options: { host: string; port: number }): Promise<string>;
+  close(): Promise<void>;
+}
+// Loaded from the gateway's dependencies (the root has none of its own).
+const Fastify = requireFromGateway('fastify') as (options: { logger: boolean }) => MinimalFastify;
+const proxy = requireFromGateway('@fastify/http-proxy') as unknown;
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:3005';
 const port = Number(process.env.PORT ?? 8099);

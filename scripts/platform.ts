@@ -164,6 +164,16 @@ export async function stopProcesses(processes: RunningProcess[], graceMs = 12_00
   );
 }
 
+/** Whether a process id still belongs to a running process (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface PlatformState {
   startedAt: string;
   processes: { name: string; pid: number; port: number; log: string }[];

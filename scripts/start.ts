@@ -5,19 +5,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { infraDown, infraUp } from '../infra/src/index.js';
-import { GATEWAY, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
+import { GATEWAY, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
 
 const detach = process.argv.includes('--detach');
 const started = performance.now();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 if (existsSync(stateFile)) {
   const previous = JSON.parse(readFileSync(stateFile, 'utf8')) as PlatformState;

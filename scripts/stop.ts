@@ -1,16 +1,7 @@
 /** `npm run stop`: stops what `npm start --detach` started (`--keep-infra` leaves the servers up). */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { infraDown } from '../infra/src/index.js';
-import { stateFile, type PlatformState } from './platform.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive as alive, stateFile, type PlatformState } from './platform.js';
 
 if (existsSync(stateFile)) {
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as PlatformState;

@@ -58,6 +58,11 @@ if (!skipTypecheck && only.length === 0) {
     failedSteps += 1;
     console.error('✖ type-check failed');
   }
+  // The root scripts (start, stop, test, benchmark) are no package of their own: checked here.
+  if ((await run(bin('tsc'), ['-p', 'scripts/tsconfig.json'], root, env)) !== 0) {
+    failedSteps += 1;
+    console.error('✖ type-check of scripts/ failed');
+  }
 }
 
 const reports = mkdtempSync(join(tmpdir(), 'foodxchange-tests-'));

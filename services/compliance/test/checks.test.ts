@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, waitFor } from '@foodxchange/service-kit/testing';
+import { dropDatabase, isolatedEnv, readTopicFromNow, waitFor, type ReadRecord } from '@foodxchange/service-kit/testing';
 import { parseEvent, TOPICS } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
-import { readTopicFromNow, type ReadRecord } from './kafka-reader.js';
 
 let server: FastifyInstance;
 let reader: { records: ReadRecord[]; stop: () => Promise<void> };
