@@ -1,11 +1,14 @@
 import fp from 'fastify-plugin';
 import mongoose, { type Connection } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
+import { AggregateLocks } from '../persistence/aggregate-lock.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** This service's own database. Models are bound to it with `app.mongo.model(...)`. */
     mongo: Connection;
+    /** Per-aggregate write locks: wrap every load → modify → save of a shared aggregate. */
+    locks: AggregateLocks;
   }
 }
 
@@ -34,6 +37,10 @@ export async function connectMongo({ url, dbName }: MongoOptions): Promise<Conne
 async function mongoPlugin(app: FastifyInstance, opts: MongoOptions) {
   const connection = await connectMongo(opts);
   app.decorate('mongo', connection);
+  const locks = new AggregateLocks(connection);
+  app.decorate('locks', locks);
+  const lockCleanup = setInterval(() => void locks.cleanup().catch(() => undefined), 3600_000);
+  lockCleanup.unref();
   app.health.addCheck('mongo', async () => {
     await connection.db!.command({ ping: 1 });
     return { database: opts.dbName };
@@ -43,6 +50,7 @@ async function mongoPlugin(app: FastifyInstance, opts: MongoOptions) {
     await ensureIndexes(connection);
   });
   app.addHook('onClose', async () => {
+    clearInterval(lockCleanup);
     await connection.close();
   });
 }
