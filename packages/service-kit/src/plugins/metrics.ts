@@ -30,13 +30,24 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
 
   app.decorate('metrics', registry);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label children cached per (method, route, status): prom-client otherwise hashes the label
+  // object on every observation, on every request of every service and the gateway.
+  const children = new Map<string, { duration: ReturnType<typeof duration.labels>; requests: ReturnType<typeof requests.labels> }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL, keeps label cardinality bounded.
     const route = request.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
-    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-    duration.observe(labels, reply.elapsedTime / 1000);
-    requests.inc(labels);
+    if (route !== '/metrics') {
+      const key = `${request.method} ${route} ${reply.statusCode}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+        child = { duration: duration.labels(labels), requests: requests.labels(labels) };
+        children.set(key, child);
+      }
+      child.duration.observe(reply.elapsedTime / 1000);
+      child.requests.inc();
+    }
+    done();
   });
 
   app.get(
