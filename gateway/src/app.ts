@@ -24,11 +24,6 @@ const app: ServiceApp = async (fastify, { config }) => {
     redis: true,
     replaceRoutes: ['/health', '/openapi.json'],
   });
-  // Which replica answered (nginx balances two): set early so every reply, errors too, carries it.
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.header('x-gateway-instance', settings.instance);
-    done();
-  });
   await fastify.register(openApiMerge, settings);
   await fastify.register(healthAggregate, settings);
   await fastify.register(docs);

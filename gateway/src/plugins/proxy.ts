@@ -72,12 +72,15 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   // Bodies stream through unparsed, so Fastify's own limit never sees them. Refuse what every
   // service would refuse anyway before streaming it: a service answering 413 mid-upload closes
   // the connection under the proxy, which would surface as a 503 instead of the client's error.
+  // Which replica answered (nginx balances two) is set in the same hook, early, so every reply
+  // carries it, errors too. One synchronous hook: it runs on every request the gateway takes.
   const bodyLimit = app.config.BODY_LIMIT_BYTES;
-  app.addHook('onRequest', async (request) => {
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > bodyLimit && request.url.startsWith('/api/')) {
-      throw new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${bodyLimit} bytes`);
-    }
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-gateway-instance', settings.instance);
+    const length = request.headers['content-length'];
+    if (length !== undefined && Number(length) > bodyLimit && request.url.startsWith('/api/')) {
+      done(new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${bodyLimit} bytes`));
+    } else done();
   });
 
   // Proxied routes are documented by their services' own OpenAPI, merged at /openapi.json.
@@ -86,76 +89,77 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   });
 
   for (const upstream of UPSTREAMS) {
-    // The action only reports how the proxied call ended; the proxy itself does the work.
-    const breaker = new CircuitBreaker((outcome: Promise<void>) => outcome, {
-      name: upstream.name,
-      // The proxy's own undici timeouts end a hanging call and report it through onError, so
-      // the breaker needs no timer per request of its own.
-      timeout: false,
-      ...settings.breaker,
-      // Latency percentiles and periodic snapshots cost CPU on every call (arrays of every
-      // latency, re-summed each second); the breaker only needs counts. Metrics come from prom-client.
-      rollingPercentilesEnabled: false,
-      enableSnapshots: false,
-    });
-    breaker.on('open', () => app.log.warn({ service: upstream.name }, 'circuit opened'));
-    breaker.on('close', () => app.log.info({ service: upstream.name }, 'circuit closed'));
-    breakers.set(upstream.name, breaker);
-
     const counted = {
       ok: proxied.labels({ service: upstream.name, outcome: 'ok' }),
       failed: proxied.labels({ service: upstream.name, outcome: 'failed' }),
       rejected: proxied.labels({ service: upstream.name, outcome: 'rejected-open' }),
     };
-    // Built once per registration, not per request: the hot path allocates only the outcome.
-    const withHandlers = new WeakMap<object, object>();
-    const handlersFor = (options: object) => {
-      let merged = withHandlers.get(options);
-      if (!merged) {
-        merged = {
-          ...options,
-          onResponse: (request: FastifyRequest, upstreamReply: FastifyReply, res: { statusCode: number; stream: unknown }) => {
-            if (res.statusCode >= 500) request.settleUpstream?.(new UpstreamServerError(upstream.name, res.statusCode));
-            else {
-              request.settleUpstream?.();
-              counted.ok.inc();
-            }
-            void upstreamReply.send(res.stream);
-          },
-          onError: (upstreamReply: FastifyReply, { error }: { error: Error }) => {
-            upstreamReply.request.settleUpstream?.(error);
-            unavailable(upstreamReply, upstream.name, error.message);
-          },
-        };
-        withHandlers.set(options, merged);
-      }
-      return merged;
+    // How a proxied call ended reaches the breaker through these handlers, built once per
+    // registration: the hot path allocates only the promise the breaker waits on.
+    const handlers = {
+      onResponse: (request: FastifyRequest, upstreamReply: FastifyReply, res: { statusCode: number; stream: unknown }) => {
+        if (res.statusCode >= 500) request.settleUpstream?.(new UpstreamServerError(upstream.name, res.statusCode));
+        else {
+          request.settleUpstream?.();
+          counted.ok.inc();
+        }
+        void upstreamReply.send(res.stream);
+      },
+      onError: (upstreamReply: FastifyReply, { error }: { error: Error }) => {
+        upstreamReply.request.settleUpstream?.(error);
+        unavailable(upstreamReply, upstream.name, error.message);
+      },
     };
-    const onBreakerRejection = (reply: FastifyReply) => (error: Error & { code?: string }) => {
+    // The breaker's action is the proxied call's outcome: it settles when the upstream answers.
+    const breaker = new CircuitBreaker(
+      (request: FastifyRequest, _reply: FastifyReply) =>
+        new Promise<void>((resolve, reject) => {
+          request.settleUpstream = (error) => (error ? reject(error) : resolve());
+        }),
+      {
+        name: upstream.name,
+        // The proxy's own undici timeouts end a hanging call and report it through onError, so
+        // the breaker needs no timer per request of its own.
+        timeout: false,
+        ...settings.breaker,
+        // Latency percentiles and periodic snapshots cost CPU on every call (arrays of every
+        // latency, re-summed each second); the breaker only needs counts. Metrics come from prom-client.
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+      },
+    );
+    // Called instead of a rejection, so no call needs a catch of its own. An open circuit never
+    // reached the upstream: answer now. Other failures were answered by onError (or were a 5xx
+    // the client already has).
+    breaker.fallback((_request: FastifyRequest, reply: FastifyReply, error: Error & { code?: string }) => {
       if (error.code === 'EOPENBREAKER') {
-        // An open circuit never reached the upstream: answer now. Other failures were answered
-        // by onError (or were a 5xx the client already has).
         counted.rejected.inc();
         unavailable(reply, upstream.name, error.message);
       } else counted.failed.inc();
-    };
-
-    const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
-      const outcome = new Promise<void>((resolve, reject) => {
-        request.settleUpstream = (error) => (error ? reject(error) : resolve());
-      });
-      breaker.fire(outcome).catch(onBreakerRejection(reply));
-      if (breaker.opened) return reply;
-      reply.from(dest, handlersFor(options));
-      return reply;
-    };
+    });
+    breaker.on('open', () => app.log.warn({ service: upstream.name }, 'circuit opened'));
+    breaker.on('close', () => app.log.info({ service: upstream.name }, 'circuit closed'));
+    breakers.set(upstream.name, breaker);
 
     for (const prefix of upstream.prefixes) {
+      // http-proxy hands one options object to every call of a registration (its own location
+      // rewriting is in it): merged with the handlers once, on the first call.
+      let withHandlers: object | undefined;
+      const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
+        void breaker.fire(request, reply);
+        if (breaker.opened) return reply;
+        withHandlers ??= { ...options, ...handlers };
+        reply.from(dest, withHandlers);
+        return reply;
+      };
       await app.register(proxy, {
         upstream: settings.upstreamUrls[upstream.name]!,
         prefix,
         rewritePrefix: prefix,
         handler: forward,
+        // The gateway's access log is its metrics and the services' own logs; two info lines per
+        // proxied call would only be filtered out by level.
+        disableRequestLogging: true,
         undici: {
           connections: 128,
           pipelining: 1,
@@ -165,14 +169,15 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
           connect: { timeout: Math.min(settings.upstreamTimeoutMs, 3000) },
         },
         replyOptions: {
-          rewriteRequestHeaders: (request: FastifyRequest, headers: Record<string, unknown>) => ({
-            ...headers,
-            [REQUEST_ID_HEADER]: request.id,
-            [CORRELATION_ID_HEADER]: (request as FastifyRequest).correlationId,
-            'x-forwarded-for': request.ip,
-            'x-forwarded-proto': request.protocol,
-            'x-forwarded-host': request.headers.host ?? '',
-          }),
+          // reply-from hands over its own copy of the client's headers: extended in place.
+          rewriteRequestHeaders: (request: FastifyRequest, headers: Record<string, unknown>) => {
+            headers[REQUEST_ID_HEADER] = request.id;
+            headers[CORRELATION_ID_HEADER] = request.correlationId;
+            headers['x-forwarded-for'] = request.ip;
+            headers['x-forwarded-proto'] = request.protocol;
+            headers['x-forwarded-host'] = request.headers.host ?? '';
+            return headers;
+          },
         },
       } as never);
     }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,22 +30,40 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
 
   app.decorate('metrics', registry);
 
-  // Label children cached per (method, route, status): prom-client otherwise hashes the label
-  // object on every observation, on every request of every service and the gateway.
-  const children = new Map<string, { duration: ReturnType<typeof duration.labels>; requests: ReturnType<typeof requests.labels> }>();
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, never the raw URL, keeps label cardinality bounded.
-    const route = request.routeOptions.url ?? 'unmatched';
-    if (route !== '/metrics') {
-      const key = `${request.method} ${route} ${reply.statusCode}`;
-      let child = children.get(key);
+  // One recorder per route, attached when the route is registered: the route pattern (never the
+  // raw URL, so label cardinality stays bounded) is known then, and the hot path only looks up
+  // the label children of its status code. prom-client would otherwise hash a label object, and
+  // `request.routeOptions` build a fresh object, on every request of every service and the gateway.
+  const recorderFor = (method: string, route: string) => {
+    const byStatus = new Map<number, { duration: ReturnType<typeof duration.labels>; requests: ReturnType<typeof requests.labels> }>();
+    return (statusCode: number, elapsedMs: number) => {
+      let child = byStatus.get(statusCode);
       if (!child) {
-        const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+        const labels = { method, route, status_code: String(statusCode) };
         child = { duration: duration.labels(labels), requests: requests.labels(labels) };
-        children.set(key, child);
+        byStatus.set(statusCode, child);
       }
-      child.duration.observe(reply.elapsedTime / 1000);
+      child.duration.observe(elapsedMs / 1000);
       child.requests.inc();
+    };
+  };
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/metrics') return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const recorders = new Map(methods.map((method) => [method, recorderFor(method, route.url)]));
+    const record: onResponseHookHandler = (request, reply, done) => {
+      recorders.get(request.method)?.(reply.statusCode, reply.elapsedTime);
+      done();
+    };
+    route.onResponse = route.onResponse === undefined ? [record] : [record, ...[route.onResponse].flat()];
+  });
+  // Requests that matched no route (404s) have no route hooks; they are counted under one label.
+  const unmatched = new Map<string, ReturnType<typeof recorderFor>>();
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) {
+      let record = unmatched.get(request.method);
+      if (!record) unmatched.set(request.method, (record = recorderFor(request.method, 'unmatched')));
+      record(reply.statusCode, reply.elapsedTime);
     }
     done();
   });
