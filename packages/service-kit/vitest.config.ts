@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real servers, started or reused, so the package's tests also run on their own.
+    globalSetup: ['@foodxchange/infra/vitest-setup'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests share one Kafka broker and one Mongo server: run files one after another.
