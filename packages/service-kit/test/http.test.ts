@@ -171,4 +171,20 @@ describe('operations endpoints', () => {
     expect(res.body).toContain('http_request_duration_seconds_bucket');
     expect(res.body).toMatch(/http_requests_total\{[^}]*route="\/api\/v1\/items\/:id"[^}]*\} \d+/);
   });
+
+  it('counts each request once, by route pattern, status and method; unknown paths under one label', async () => {
+    const countOf = async (pattern: RegExp) => Number(pattern.exec((await app.inject({ url: '/metrics' })).body)?.[1] ?? 0);
+    const itemsOk = /http_requests_total\{method="GET",route="\/api\/v1\/items\/:id",status_code="200"[^}]*\} (\d+)/;
+    const unmatched = /http_requests_total\{method="GET",route="unmatched",status_code="404"[^}]*\} (\d+)/;
+    const [itemsBefore, unmatchedBefore] = [await countOf(itemsOk), await countOf(unmatched)];
+    await app.inject({ url: '/api/v1/items/4' });
+    await app.inject({ url: '/api/v1/items/5' });
+    await app.inject({ url: '/no/such/path/1' });
+    await app.inject({ url: '/no/such/path/2' });
+    await app.inject({ url: '/no/such/path/3' });
+    expect(await countOf(itemsOk)).toBe(itemsBefore + 2);
+    expect(await countOf(unmatched)).toBe(unmatchedBefore + 3);
+    // Raw URLs never become labels: cardinality stays bounded.
+    expect((await app.inject({ url: '/metrics' })).body).not.toContain('/no/such/path');
+  });
 });
