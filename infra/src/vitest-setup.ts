@@ -7,8 +7,8 @@
 import { infraUpWithReport } from './index.js';
 
 export default async function setup(): Promise<void> {
-  const progress: string[] = [];
-  const { endpoints, servers } = await infraUpWithReport({ log: (line) => progress.push(line) });
+  // Quiet unless something had to be started: one line then, not a line per server.
+  const { endpoints, servers } = await infraUpWithReport({ log: () => undefined });
   const started = servers.filter((server) => server.action === 'started');
   if (started.length > 0) console.log(`[infra] started ${started.map((server) => server.name).join(', ')} for the tests`);
   process.env.MONGO_URL ??= endpoints.mongoUrl;
