@@ -19,7 +19,7 @@ import { startNginx, type RunningNginx } from './nginx.js';
 // autocannon is a dev dependency of the gateway package (whose performance this measures).
 const autocannon = createRequire(join(root, 'gateway', 'package.json'))('autocannon') as (
   options: Record<string, unknown>,
-) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number; average: number }; errors: number; non2xx: number; timeouts: number }>;
+) => Promise<{ requests: { average: number; total: number }; latency: { p50: number; p99: number; average: number }; errors: number; non2xx: number; timeouts: number }>;
 
 const OFFSET = 20_000;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -83,9 +83,8 @@ async function measure(url: string, watched: Record<string, ChildProcess>): Prom
   await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S });
   const before = Object.fromEntries(Object.entries(watched).map(([name, child]) => [name, cpuMsOfTree(child.pid!)]));
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
-  const requests = result.requests.average * DURATION_S;
   const cpu = Object.fromEntries(
-    Object.entries(watched).map(([name, child]) => [name, ((cpuMsOfTree(child.pid!) - before[name]!) * 1000) / Math.max(requests, 1)]),
+    Object.entries(watched).map(([name, child]) => [name, ((cpuMsOfTree(child.pid!) - before[name]!) * 1000) / Math.max(result.requests.total, 1)]),
   );
   const failures = result.errors + result.non2xx + result.timeouts;
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures, cpu };
