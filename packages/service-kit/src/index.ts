@@ -46,12 +46,17 @@ export {
   outboxEntry,
   outboxPlugin,
   OUTBOX_ENTRY_RETENTION_MS,
+  DELIVERED_RETENTION_MS,
+  QUARANTINE_NOTICE_HEADER,
+  quarantineNotice,
   rawOutboxEntry,
   stageEvent,
   withStagedEvents,
   type EventContext,
   type OutboxEntry,
   type OutboxFields,
+  type QuarantinedEntry,
+  type RelayOptions,
 } from './events/outbox.js';
 export {
   DLQ_HEADERS,

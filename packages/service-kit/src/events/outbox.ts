@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Producer } from 'kafkajs';
 import type { FastifyBaseLogger } from 'fastify';
+import { DLQ_HEADERS } from './consumer.js';
 import { buildEvent, toKafkaMessage, type EventData, type FoodXchangeEvent, type Topic } from '@foodxchange/contracts';
 
 /** An event waiting inside its aggregate's document until the relay has published it. */
@@ -143,6 +144,40 @@ interface RelayWatermark {
   scannedFrom: Date;
 }
 
+/** Sends of one entry that failed for a reason of its own (not a broker outage). */
+interface SendFailure {
+  _id: string;
+  attempts: number;
+  lastError: string;
+  lastFailedAt: Date;
+}
+
+/** An entry the relay gave up on after its retries: kept whole, listed for operators, replayable. */
+export interface QuarantinedEntry {
+  _id: string;
+  /** Collection of the aggregate that staged it. */
+  collectionName: string;
+  aggregateId: string;
+  topic: string;
+  key: string;
+  value: string;
+  headers: string;
+  stagedAt: Date;
+  sizeBytes: number;
+  error: string;
+  errorType: string;
+  attempts: number;
+  quarantinedAt: Date;
+  lastReplayError?: string;
+  lastReplayAt?: Date;
+}
+
+interface RelayLease {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
 const DeliveredSchema = new Schema<DeliveredMarker>(
   { _id: String, deliveredAt: Date, expiresAt: { type: Date, index: true } },
   { collection: 'outbox_delivered', versionKey: false },
@@ -151,6 +186,38 @@ const WatermarkSchema = new Schema<RelayWatermark>(
   { _id: String, scannedFrom: Date },
   { collection: 'outbox_watermarks', versionKey: false },
 );
+const FailureSchema = new Schema<SendFailure>(
+  { _id: String, attempts: Number, lastError: String, lastFailedAt: Date },
+  { collection: 'outbox_failures', versionKey: false },
+);
+const QuarantineSchema = new Schema<QuarantinedEntry>(
+  {
+    _id: String,
+    collectionName: String,
+    aggregateId: String,
+    topic: String,
+    key: String,
+    value: String,
+    headers: String,
+    stagedAt: Date,
+    sizeBytes: Number,
+    error: String,
+    errorType: String,
+    attempts: Number,
+    quarantinedAt: { type: Date, index: true },
+    lastReplayError: String,
+    lastReplayAt: Date,
+  },
+  { collection: 'outbox_quarantine', versionKey: false },
+);
+const LeaseSchema = new Schema<RelayLease>({ _id: String, owner: String, expiresAt: Date }, { collection: 'outbox_relay_lease', versionKey: false });
+
+function model<T>(connection: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (connection.models[name] as Model<T>) ?? connection.model<T>(name, schema);
+}
+
+/** Delivery markers outlive the entries they guard, so a stale watermark can never re-send old events. */
+export const DELIVERED_RETENTION_MS = OUTBOX_ENTRY_RETENTION_MS + 24 * 3600 * 1000;
 
 export interface RelayOptions {
   pollIntervalMs: number;
@@ -160,26 +227,69 @@ export interface RelayOptions {
    * pass began and clock differences between replicas.
    */
   overlapMs?: number;
-  /** How long a delivery is remembered; only needs to outlast the overlap. */
+  /** How long a delivery is remembered; at least as long as entries stay in their aggregate. */
   deliveredRetentionMs?: number;
+  /** Failed sends of one entry (for a reason of its own) before it is quarantined. */
+  maxAttempts?: number;
+  /** How long one relay may hold the publishing lease without renewing it (a dead holder's delay). */
+  leaseMs?: number;
+  /** Names this relay's lease; defaults to a random id per process. */
+  instanceId?: string;
   onPublished?: (count: number) => void;
+  onQuarantined?: (entry: QuarantinedEntry) => void;
+  /**
+   * Runs after a batch reached Kafka and before it is marked delivered. Instrumentation; the
+   * crash test kills its process here to prove the resulting duplicate is handled once.
+   */
+  afterSend?: (entries: readonly OutboxEntry[]) => void | Promise<void>;
 }
+
+/** Errors that belong to one entry, so retrying the others is right and retrying it is futile. */
+function isEntrySpecific(error: unknown): boolean {
+  const err = error as { name?: string; retriable?: boolean };
+  // Not from kafkajs at all: the entry itself could not be turned into a record (bad headers …).
+  if (!err?.name?.startsWith('KafkaJS')) return true;
+  // The broker refused this record for what it is (too large, invalid, corrupt …).
+  return err.name === 'KafkaJSProtocolError' && err.retriable === false;
+}
+
+function describeSendError(error: unknown): { message: string; type: string } {
+  const err = error as { message?: string; type?: string; name?: string };
+  return { message: String(err?.message ?? error).slice(0, 2000), type: String(err?.type ?? err?.name ?? 'Error') };
+}
+
+/** One pass could not hold the lease: another replica's relay is publishing right now. */
+const LEASE_BUSY = -1;
 
 /**
  * Publishes staged events. It never writes the aggregates: FerretDB 1.x applies concurrent updates
  * to one document as read-modify-write and silently loses all but one, so a relay clearing an
  * outbox while a request stages another event would lose data. Instead the relay keeps its own
  * books in its own collections: a watermark per aggregate collection (documents that staged
- * since then are scanned) and a delivered marker per event id (unique `_id`). Runs on a timer, so
- * it catches up after a crash or a broker outage, and immediately when a write kicks it.
- * At-least-once: a crash between send and marker re-sends; consumers deduplicate by event id.
+ * since then are scanned), a delivered marker per event id (unique `_id`), send failures and a
+ * quarantine. Runs on a timer, so it catches up after a crash or a broker outage, and immediately
+ * when a write kicks it.
+ *
+ * - One relay publishes at a time: each pass holds a lease (unique insert, renewed between
+ *   batches, taken over only once expired), so two replicas never send the same entry twice in
+ *   normal operation. A replica that finds the lease busy tries again shortly.
+ * - An aggregate's events leave in the order they were staged: the document's array order.
+ * - An entry the broker refuses for what it is (too large, invalid) is retried `maxAttempts`
+ *   times and then quarantined: kept whole, listed by `quarantined()`, replayable by
+ *   `replayQuarantined()` once fixed. It never holds back other aggregates or models.
+ * - At-least-once: a crash between send and marker re-sends; consumers deduplicate by event id.
  */
 export class OutboxRelay {
   private readonly models = new Set<OutboxModel>();
   private readonly delivered: Model<DeliveredMarker>;
   private readonly watermarks: Model<RelayWatermark>;
+  private readonly failures: Model<SendFailure>;
+  private readonly quarantine: Model<QuarantinedEntry>;
+  private readonly leases: Model<RelayLease>;
+  private readonly owner: string;
   private timer: NodeJS.Timeout | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -192,12 +302,12 @@ export class OutboxRelay {
     /** Contract topic → topic on the broker (adds the environment's prefix, if any). */
     private readonly brokerTopic: (topic: string) => string = (topic) => topic,
   ) {
-    this.delivered =
-      (connection.models.OutboxDelivered as Model<DeliveredMarker>) ??
-      connection.model<DeliveredMarker>('OutboxDelivered', DeliveredSchema);
-    this.watermarks =
-      (connection.models.OutboxWatermark as Model<RelayWatermark>) ??
-      connection.model<RelayWatermark>('OutboxWatermark', WatermarkSchema);
+    this.delivered = model(connection, 'OutboxDelivered', DeliveredSchema);
+    this.watermarks = model(connection, 'OutboxWatermark', WatermarkSchema);
+    this.failures = model(connection, 'OutboxFailure', FailureSchema);
+    this.quarantine = model(connection, 'OutboxQuarantine', QuarantineSchema);
+    this.leases = model(connection, 'OutboxRelayLease', LeaseSchema);
+    this.owner = options.instanceId ?? randomUUID();
   }
 
   register(model: OutboxModel): void {
@@ -230,11 +340,20 @@ export class OutboxRelay {
     for (;;) {
       await this.running;
       const pass = this.pass();
-      this.running = pass.then(
+      const running = pass.then(
         () => undefined,
         () => undefined,
       );
-      if ((await pass) === 0) return;
+      this.running = running;
+      let published: number;
+      try {
+        published = await pass;
+      } finally {
+        // Timer kicks wait for `running` to clear: leave none behind once this pass is over.
+        if (this.running === running) this.running = undefined;
+      }
+      if (published === 0) return;
+      if (published === LEASE_BUSY) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
@@ -242,6 +361,7 @@ export class OutboxRelay {
     this.stopped = true;
     clearInterval(this.timer);
     clearInterval(this.cleanupTimer);
+    clearTimeout(this.retryTimer);
     await this.running;
   }
 
@@ -250,12 +370,45 @@ export class OutboxRelay {
    * replay is still in flight. Entries older than the delivered-marker retention count as sent.
    */
   async undelivered(entries: readonly Pick<OutboxEntry, 'id' | 'createdAt'>[]): Promise<Set<string>> {
-    const retention = this.options.deliveredRetentionMs ?? 24 * 3600 * 1000;
+    const retention = this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS;
     const recent = entries.filter((entry) => Date.now() - new Date(entry.createdAt).getTime() < retention);
     if (recent.length === 0) return new Set();
-    const delivered = await this.delivered.find({ _id: { $in: recent.map((entry) => entry.id) } }).select({ _id: 1 }).lean();
-    const sent = new Set(delivered.map((marker) => marker._id));
+    const sent = await this.settledIds(recent.map((entry) => entry.id));
     return new Set(recent.filter((entry) => !sent.has(entry.id)).map((entry) => entry.id));
+  }
+
+  /** Entries given up on, newest first (without their bodies, which may be large). */
+  async quarantined(limit = 100): Promise<Omit<QuarantinedEntry, 'value' | 'headers'>[]> {
+    return this.quarantine.find().select({ value: 0, headers: 0 }).sort({ quarantinedAt: -1 }).limit(limit).lean();
+  }
+
+  /**
+   * Sends a quarantined entry again (after the broker's limit or the topic was fixed). Delivered:
+   * marked, and removed from the quarantine. Refused again: the quarantine keeps it with the new
+   * error, which is thrown. Unknown id: undefined.
+   */
+  async replayQuarantined(id: string): Promise<'delivered' | undefined> {
+    const entry = await this.quarantine.findById(id).lean();
+    if (!entry) return undefined;
+    const outboxEntry: OutboxEntry = {
+      id: entry._id,
+      topic: entry.topic,
+      key: entry.key,
+      value: entry.value,
+      headers: entry.headers,
+      createdAt: entry.stagedAt,
+    };
+    try {
+      await this.send([outboxEntry]);
+    } catch (error) {
+      const { message } = describeSendError(error);
+      await this.quarantine.updateOne({ _id: id }, { $set: { lastReplayError: message, lastReplayAt: new Date() } });
+      throw error;
+    }
+    await this.markDelivered([outboxEntry]);
+    await this.quarantine.deleteOne({ _id: id });
+    this.log.info({ eventId: id, topic: entry.topic }, 'quarantined outbox entry replayed');
+    return 'delivered';
   }
 
   /** Forgets deliveries older than their retention (a field plus a job: no TTL indexes). */
@@ -267,7 +420,13 @@ export class OutboxRelay {
     do {
       this.again = false;
       try {
-        await this.pass();
+        if ((await this.pass()) === LEASE_BUSY) {
+          // Another replica is mid-pass and may have scanned before this one's write: look again soon.
+          clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => this.kick(), Math.min(100, this.options.pollIntervalMs));
+          this.retryTimer.unref();
+          return;
+        }
       } catch (error) {
         // Broker or database away: nothing is marked delivered, the next tick retries.
         this.log.warn({ err: error }, 'outbox relay pass failed; will retry');
@@ -277,10 +436,66 @@ export class OutboxRelay {
   }
 
   private async pass(): Promise<number> {
+    if (!(await this.acquireLease())) return LEASE_BUSY;
     let published = 0;
-    for (const model of this.models) published += await this.passOver(model);
+    let failed: unknown;
+    try {
+      // Each model gets its own try: one collection's trouble never holds back another's events.
+      for (const model of this.models) {
+        try {
+          published += await this.passOver(model);
+        } catch (error) {
+          failed ??= error;
+        }
+      }
+    } finally {
+      await this.releaseLease();
+    }
     if (published > 0) this.options.onPublished?.(published);
+    if (failed) throw failed;
     return published;
+  }
+
+  private leaseExpiry(): Date {
+    return new Date(Date.now() + (this.options.leaseMs ?? 30_000));
+  }
+
+  /** Takes the publishing lease (a unique insert), or takes over one whose holder stopped renewing. */
+  private async acquireLease(): Promise<boolean> {
+    for (let round = 0; round < 2; round += 1) {
+      try {
+        await this.leases.create({ _id: 'relay', owner: this.owner, expiresAt: this.leaseExpiry() });
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+      }
+      const held = await this.leases.findById('relay').lean();
+      if (!held) continue;
+      if (held.owner === this.owner) return this.renewLease();
+      if (held.expiresAt.getTime() >= Date.now()) return false;
+      // Its holder died mid-pass: remove exactly that stale lease, then race for it again.
+      await this.leases.deleteOne({ _id: 'relay', owner: held.owner, expiresAt: held.expiresAt });
+    }
+    return false;
+  }
+
+  /** Extends the lease between batches; false if another relay has taken it over. */
+  private async renewLease(): Promise<boolean> {
+    const result = await this.leases.updateOne({ _id: 'relay', owner: this.owner }, { $set: { expiresAt: this.leaseExpiry() } });
+    return result.matchedCount === 1;
+  }
+
+  private async releaseLease(): Promise<void> {
+    await this.leases.deleteOne({ _id: 'relay', owner: this.owner }).catch(() => undefined);
+  }
+
+  /** Ids already delivered or quarantined: both are settled as far as a pass is concerned. */
+  private async settledIds(ids: string[]): Promise<Set<string>> {
+    const [delivered, quarantined] = await Promise.all([
+      this.delivered.find({ _id: { $in: ids } }).select({ _id: 1 }).lean(),
+      this.quarantine.find({ _id: { $in: ids } }).select({ _id: 1 }).lean(),
+    ]);
+    return new Set([...delivered, ...quarantined].map((doc) => doc._id));
   }
 
   private async passOver(model: OutboxModel): Promise<number> {
@@ -294,35 +509,137 @@ export class OutboxRelay {
       .find({ outboxStagedAt: { $gte: since } })
       .select({ outbox: 1 })
       .lean()) as unknown as StagedDoc[];
-    const candidates = docs.flatMap((doc) =>
-      doc.outbox.filter((entry) => new Date(entry.createdAt).getTime() >= since.getTime()),
-    );
+    // Per aggregate, in the document's own array order: the order its writes staged them in.
+    const byAggregate = docs
+      .map((doc) => ({
+        aggregateId: String(doc._id),
+        entries: doc.outbox.filter((entry) => new Date(entry.createdAt).getTime() >= since.getTime()),
+      }))
+      .filter((aggregate) => aggregate.entries.length > 0);
     let published = 0;
-    if (candidates.length > 0) {
-      const done = new Set(
-        (await this.delivered.find({ _id: { $in: candidates.map((entry) => entry.id) } }).select({ _id: 1 }).lean()).map(
-          (marker) => marker._id,
-        ),
-      );
-      const pending = candidates.filter((entry) => !done.has(entry.id));
+    let complete = true;
+    if (byAggregate.length > 0) {
+      const settled = await this.settledIds(byAggregate.flatMap((aggregate) => aggregate.entries.map((entry) => entry.id)));
+      const pending = byAggregate
+        .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
+        .filter((aggregate) => aggregate.entries.length > 0);
       const batchSize = this.options.batchSize ?? 500;
-      for (let start = 0; start < pending.length; start += batchSize) {
-        const batch = pending.slice(start, start + batchSize);
-        await this.publish(batch);
-        await this.markDelivered(batch);
-        published += batch.length;
+      let batch: { aggregateId: string; entries: OutboxEntry[] }[] = [];
+      let batchEntries = 0;
+      const sendBatch = async () => {
+        if (batch.length === 0) return;
+        const outcome = await this.publishAggregates(model.collection.collectionName, batch);
+        published += outcome.published;
+        if (!outcome.complete) complete = false;
+        batch = [];
+        batchEntries = 0;
+        if (!(await this.renewLease())) throw new Error('outbox relay lease was taken over mid-pass');
+      };
+      for (const aggregate of pending) {
+        batch.push(aggregate);
+        batchEntries += aggregate.entries.length;
+        if (batchEntries >= batchSize) await sendBatch();
       }
+      await sendBatch();
     }
-    // Only a pass that got everything out moves the watermark on.
-    await this.watermarks.updateOne({ _id: watermarkId }, { $set: { scannedFrom: passStartedAt } }, { upsert: true });
+    // Only a pass that got everything out (or quarantined it) moves the watermark on.
+    if (complete) {
+      await this.watermarks.updateOne({ _id: watermarkId }, { $set: { scannedFrom: passStartedAt } }, { upsert: true });
+    }
     return published;
   }
 
-  private async publish(entries: OutboxEntry[]): Promise<void> {
-    // Order within a topic follows staging order (createdAt), so one aggregate's events arrive in order.
-    const ordered = [...entries].sort((a, b) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+  /**
+   * Sends several aggregates' entries in one request. If the broker refuses it, each aggregate is
+   * sent alone, entry by entry in order, so one bad entry costs only its own aggregate's later
+   * events (which wait behind it, keeping their order) until it is quarantined.
+   */
+  private async publishAggregates(
+    collectionName: string,
+    aggregates: { aggregateId: string; entries: OutboxEntry[] }[],
+  ): Promise<{ published: number; complete: boolean }> {
+    const all = aggregates.flatMap((aggregate) => aggregate.entries);
+    try {
+      await this.send(all);
+      await this.delivery(all);
+      return { published: all.length, complete: true };
+    } catch (error) {
+      if (!isEntrySpecific(error)) throw error;
+      this.log.warn({ err: error, entries: all.length }, 'outbox batch refused: sending entry by entry');
+    }
+    let published = 0;
+    let complete = true;
+    for (const aggregate of aggregates) {
+      for (const entry of aggregate.entries) {
+        try {
+          await this.send([entry]);
+        } catch (error) {
+          if (!isEntrySpecific(error)) throw error;
+          const quarantined = await this.recordFailure(collectionName, aggregate.aggregateId, entry, error);
+          if (quarantined) continue; // given up on: the aggregate's later events go on
+          complete = false;
+          break; // its later events wait behind it, in order
+        }
+        await this.delivery([entry]);
+        published += 1;
+      }
+    }
+    return { published, complete };
+  }
+
+  private async delivery(entries: OutboxEntry[]): Promise<void> {
+    await this.options.afterSend?.(entries);
+    await this.markDelivered(entries);
+  }
+
+  /** Counts a refused send of one entry; quarantines it on the last attempt (returns true then). */
+  private async recordFailure(collectionName: string, aggregateId: string, entry: OutboxEntry, error: unknown): Promise<boolean> {
+    const { message, type } = describeSendError(error);
+    const previous = await this.failures.findById(entry.id).lean();
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    if (attempts < maxAttempts) {
+      await this.failures.updateOne(
+        { _id: entry.id },
+        { $set: { attempts, lastError: message, lastFailedAt: new Date() } },
+        { upsert: true },
+      );
+      this.log.warn({ eventId: entry.id, topic: entry.topic, attempts, err: error }, 'outbox entry refused by the broker; will retry');
+      return false;
+    }
+    const quarantined: QuarantinedEntry = {
+      _id: entry.id,
+      collectionName,
+      aggregateId,
+      topic: entry.topic,
+      key: entry.key,
+      value: entry.value,
+      headers: entry.headers,
+      stagedAt: new Date(entry.createdAt),
+      sizeBytes: Buffer.byteLength(entry.value),
+      error: message,
+      errorType: type,
+      attempts,
+      quarantinedAt: new Date(),
+    };
+    try {
+      await this.quarantine.create(quarantined);
+    } catch (insertError) {
+      if ((insertError as { code?: number }).code !== 11000) throw insertError;
+    }
+    await this.failures.deleteOne({ _id: entry.id });
+    this.log.error(
+      { eventId: entry.id, topic: entry.topic, aggregateId, sizeBytes: quarantined.sizeBytes, attempts, err: error },
+      'outbox entry quarantined: the broker refuses it; replay it once fixed',
+    );
+    this.options.onQuarantined?.(quarantined);
+    return true;
+  }
+
+  private async send(entries: OutboxEntry[]): Promise<void> {
+    // Map insertion order follows the entries' order, so each topic's messages keep staging order.
     const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
-    for (const entry of ordered) {
+    for (const entry of entries) {
       const messages = byTopic.get(entry.topic) ?? [];
       messages.push({ key: entry.key, value: entry.value, headers: JSON.parse(entry.headers) });
       byTopic.set(entry.topic, messages);
@@ -334,17 +651,51 @@ export class OutboxRelay {
 
   private async markDelivered(entries: OutboxEntry[]): Promise<void> {
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + (this.options.deliveredRetentionMs ?? 24 * 3600 * 1000));
+    const expiresAt = new Date(now.getTime() + (this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS));
     try {
       await this.delivered.insertMany(
         entries.map((entry) => ({ _id: entry.id, deliveredAt: now, expiresAt })),
         { ordered: false },
       );
     } catch (error) {
-      // Another replica's relay marked some first: duplicates are expected, anything else is not.
+      // A replay or a relay that took over marked some first: duplicates are expected, nothing else.
       const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors ?? [];
       const onlyDuplicates = writeErrors.length > 0 && writeErrors.every((e) => (e.code ?? e.err?.code) === 11000);
       if (!onlyDuplicates && (error as { code?: number }).code !== 11000) throw error;
     }
   }
+}
+
+/** Marks a dead-letter record that announces a quarantined outbox entry rather than carrying it. */
+export const QUARANTINE_NOTICE_HEADER = 'x-dlq-outbox-quarantine';
+
+/**
+ * The record a quarantine leaves on `<topic>.dlq`, so the admin console lists it with its error
+ * beside the consumers' dead letters. It names the entry instead of carrying it (the entry is what
+ * the broker refused); the producing service keeps it whole and replays it
+ * (`POST /ops/outbox/quarantine/:id/replay`).
+ */
+export function quarantineNotice(entry: QuarantinedEntry, service: string): { key: string; value: string; headers: Record<string, string> } {
+  return {
+    key: entry.key,
+    value: JSON.stringify({
+      notice: 'outbox-quarantine',
+      service,
+      eventId: entry._id,
+      topic: entry.topic,
+      subject: entry.key,
+      sizeBytes: entry.sizeBytes,
+      error: entry.error,
+      replay: `POST /ops/outbox/quarantine/${encodeURIComponent(entry._id)}/replay on the ${service} service`,
+    }),
+    headers: {
+      [QUARANTINE_NOTICE_HEADER]: service,
+      [DLQ_HEADERS.error]: entry.error,
+      [DLQ_HEADERS.errorName]: entry.errorType,
+      [DLQ_HEADERS.originalTopic]: entry.topic,
+      [DLQ_HEADERS.consumerGroup]: `outbox:${service}`,
+      [DLQ_HEADERS.attempts]: String(entry.attempts),
+      [DLQ_HEADERS.failedAt]: entry.quarantinedAt.toISOString(),
+    },
+  };
 }

@@ -4,7 +4,8 @@ import { Counter } from 'prom-client';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Model } from 'mongoose';
 import { dlqTopic, type Topic } from '@foodxchange/contracts';
-import { OutboxRelay, type EventContext } from '../events/outbox.js';
+import { OutboxRelay, quarantineNotice, type EventContext } from '../events/outbox.js';
+import outboxRoutes from '../events/outbox-routes.js';
 import { EventConsumer, type AnySubscription } from '../events/consumer.js';
 
 export interface KafkaOptions {
@@ -104,13 +105,31 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
   });
 
   const brokerTopic = (topic: string) => opts.topicPrefix + topic;
+  const quarantined = new Counter({
+    name: 'outbox_events_quarantined_total',
+    help: 'Outbox entries the broker refused after every retry (kept for replay)',
+    labelNames: ['topic'] as const,
+    registers: [app.metrics],
+  });
   const relay = new OutboxRelay(
     producer,
     app.mongo,
     app.log.child({ component: 'outbox' }),
-    { pollIntervalMs: opts.outboxPollMs, onPublished: (count) => published.inc(count) },
+    {
+      pollIntervalMs: opts.outboxPollMs,
+      onPublished: (count) => published.inc(count),
+      onQuarantined: (entry) => {
+        quarantined.inc({ topic: entry.topic });
+        // Listed by the admin console beside the consumers' dead letters; best effort, the
+        // quarantine itself is already recorded.
+        void producer
+          .send({ topic: brokerTopic(dlqTopic(entry.topic)), messages: [quarantineNotice(entry, opts.service)] })
+          .catch((error) => app.log.warn({ err: error, eventId: entry._id }, 'quarantine notice not sent'));
+      },
+    },
     brokerTopic,
   );
+  await app.register(outboxRoutes, { relay });
   const consumer =
     opts.subscriptions.length > 0
       ? new EventConsumer(kafka, producer, app.mongo, app, [...opts.subscriptions], {
@@ -152,7 +171,8 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
   app.addHook('onReady', async () => {
     const subscribed = opts.subscriptions.map((subscription) => subscription.topic);
     const contractTopics = opts.subscriptions.filter((s) => !s.raw).map((s) => s.topic);
-    const topics = [...opts.publishes, ...subscribed, ...contractTopics.map(dlqTopic)];
+    // Publishers' dead-letter topics too: a quarantined outbox entry leaves its notice there.
+    const topics = [...opts.publishes, ...opts.publishes.map(dlqTopic), ...subscribed, ...contractTopics.map(dlqTopic)];
     await ensureTopics(admin, topics.map(brokerTopic), opts.partitions);
     relay.start();
     await consumer?.start();
