@@ -114,6 +114,9 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
   }
 }
 
+/** Calendar dates relative to today, so the certificates never lapse under the test. */
+const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 function validation(orderId: string) {
   return {
     market: 'EU',
@@ -123,8 +126,8 @@ function validation(orderId: string) {
       companyId: `supplier-${suffix}`,
       name: 'Olivar Hermanos',
       certifications: [
-        { type: 'HACCP', number: 'H-1', issuedBy: 'SGS', validFrom: '2025-01-01', validUntil: '2030-01-01' },
-        { type: 'ISO22000', number: 'I-1', issuedBy: 'SGS', validFrom: '2025-01-01', validUntil: '2030-01-01' },
+        { type: 'HACCP', number: 'H-1', issuedBy: 'SGS', validFrom: daysFromNow(-365), validUntil: daysFromNow(730) },
+        { type: 'ISO22000', number: 'I-1', issuedBy: 'SGS', validFrom: daysFromNow(-365), validUntil: daysFromNow(730) },
       ],
     },
     products: [{ name: 'Extra virgin olive oil', allergens: [], labelledAllergens: [], originCountry: 'ES' }],
