@@ -198,7 +198,8 @@ describe('outbox → Kafka → idempotent consumer', () => {
     const checks = (producer as unknown as { checks: Model<Check> }).checks;
     await producer.events.relay.stop();
     const event = await stageCheck(`chk-${Date.now()}-offline`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A stopped relay takes no kick: the write is staged and nothing sent it.
+    expect(await producer.events.relay.undelivered([{ id: event.id, createdAt: new Date() }])).toEqual(new Set([event.id]));
     expect(await producer.mongo.collection('outbox_delivered').findOne({ _id: event.id as never })).toBeNull();
     expect(handled).not.toContain(event.id);
     producer.events.relay.start();
