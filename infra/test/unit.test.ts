@@ -1,7 +1,6 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheRoot, isTraversableByOthers } from '../src/cache.js';
 import { InfraError } from '../src/errors.js';
@@ -11,6 +10,7 @@ import { chooseJava, parseGoVersion, parseJavaMajor } from '../src/prereqs.js';
 import { renderElasticsearchYml } from '../src/servers/elasticsearch.js';
 import { ferretdbArgs } from '../src/servers/ferretdb.js';
 import { newKafkaClusterId, renderKafkaServerProperties } from '../src/servers/kafka.js';
+import { ginCompanionName } from '../src/servers/gin-companions.js';
 import { postgresServerArgs } from '../src/servers/postgres.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fx-infra-unit-'));
@@ -162,18 +162,55 @@ describe('config rendering', () => {
     expect(args).toContain('-c listen_addresses=127.0.0.1');
     expect(args).toContain('-c fsync=off');
   });
+
+  it('plans every execution of a prepared statement, so FerretDB lookups can use the GIN companions', () => {
+    expect(postgresServerArgs('/sock').join(' ')).toContain('-c plan_cache_mode=force_custom_plan');
+  });
+});
+
+describe('GIN companion names', () => {
+  const parent = 'outbox_quarantine_a8c806a9_quarantinedat___79d7c64_idx';
+  it('fit PostgreSQL identifiers and never end like a FerretDB index name', () => {
+    expect(ginCompanionName(parent).length).toBeLessThanOrEqual(63);
+    expect(ginCompanionName(parent)).toMatch(/_gin$/);
+    // The name the SQL function gin_companion_name() gave this index of a real FerretDB table.
+    expect(ginCompanionName('items_e036382f__id__67399184_idx')).toBe('items_e036382f__id__67399184_idx_36d53468_gin');
+  });
+
+  it('stay distinct for parents that share their first 50 characters', () => {
+    const a = `${'x'.repeat(50)}_a_12345678_idx`;
+    const b = `${'x'.repeat(50)}_b_12345678_idx`;
+    expect(ginCompanionName(a)).not.toBe(ginCompanionName(b));
+  });
 });
 
 describe('lock file', () => {
   it('runs two launchers one after the other, never at once', async () => {
     const lockFile = join(scratch, 'infra.lock');
     const events: string[] = [];
-    const job = (name: string) => async () => {
-      events.push(`${name} in`);
-      await sleep(150);
-      events.push(`${name} out`);
-    };
-    await Promise.all([withLock(lockFile, () => undefined, job('a')), withLock(lockFile, () => undefined, job('b'))]);
+    // a holds the lock until b has seen it held (b says it is waiting) or, if the lock failed to
+    // exclude it, until b got in anyway: a condition, not a guess at how long b needs.
+    let release: () => void = () => undefined;
+    const bTried = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const a = withLock(lockFile, () => undefined, async () => {
+      events.push('a in');
+      await bTried;
+      events.push('a out');
+    });
+    const b = withLock(
+      lockFile,
+      (line) => {
+        if (line.startsWith('waiting for another infra launcher')) release();
+      },
+      async () => {
+        release();
+        events.push('b in');
+        events.push('b out');
+      },
+    );
+    await Promise.all([a, b]);
     expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
   });
 

@@ -1,12 +1,18 @@
-import { chownSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureDir, foreignUserRoot, isExecutable, isRoot, type CachePaths } from '../cache.js';
 import { InfraError } from '../errors.js';
 import { aptInstall } from '../prereqs.js';
 import { commandLineOf, isAlive, runCommand, runOrFail, spawnDetached, userIds, which } from '../process.js';
 import { DEFAULT_URLS, FERRETDB_PG_DATABASE, HOST, PORTS, POSTGRES_OS_USER } from '../versions.js';
 import { hostPort, type ProbeResult, type ServerContext, type ServerDriver } from './driver.js';
+import { GIN_COMPANIONS_INSTALL_SQL, GIN_COMPANIONS_SWEEP_SQL } from './gin-companions.js';
+import { findPsql, installedMajors, psqlArgs } from './psql.js';
+
+/** The plan cache mode FerretDB's lookups need; see postgresServerArgs. */
+export const PLAN_CACHE_MODE = 'force_custom_plan';
 
 /**
  * The launcher's own PostgreSQL cluster on port 5439, FerretDB's storage. It never touches the
@@ -94,7 +100,10 @@ export function postgresDriver(paths: CachePaths): ServerDriver {
     probe: probePostgres,
 
     async afterReady(ctx: ServerContext) {
-      await ensureDatabase(binDir ?? findPostgresBinDir(dataDir), FERRETDB_PG_DATABASE, ctx);
+      const psql = findPsql(binDir ?? findPostgresBinDir(dataDir));
+      await ensureDatabase(psql, FERRETDB_PG_DATABASE, ctx);
+      await ensurePlanCacheMode(psql, ctx);
+      await ensureGinCompanions(psql, ctx);
     },
   };
 }
@@ -129,6 +138,10 @@ export function postgresServerArgs(socketDir: string): string[] {
     full_page_writes: 'off',
     max_connections: '200',
     shared_buffers: '128MB',
+    // FerretDB prepares its statements with the field name as a parameter (`_jsonb->$1 @> $2`);
+    // a generic plan cannot match that to the GIN index on `_jsonb->'field'`, so after a few
+    // executions PostgreSQL would settle on a sequential scan. Plan each execution instead.
+    plan_cache_mode: PLAN_CACHE_MODE,
   };
   return ['-p', String(PORTS.postgres), '-k', socketDir, ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
 }
@@ -145,13 +158,7 @@ export function findPostgresBinDir(dataDir: string): string | undefined {
   } catch {
     clusterMajor = undefined;
   }
-  let majors: string[] = [];
-  try {
-    majors = readdirSync('/usr/lib/postgresql').filter((name) => /^\d+$/.test(name));
-  } catch {
-    majors = [];
-  }
-  majors.sort((a, b) => Number(b) - Number(a));
+  const majors = installedMajors();
   if (clusterMajor) {
     const dir = `/usr/lib/postgresql/${clusterMajor}/bin`;
     if (usable(dir)) {
@@ -175,19 +182,54 @@ export function findPostgresBinDir(dataDir: string): string | undefined {
   return undefined;
 }
 
-async function ensureDatabase(binDir: string | undefined, database: string, ctx: ServerContext): Promise<void> {
-  const psql = binDir && isExecutable(join(binDir, 'psql')) ? join(binDir, 'psql') : which('psql');
-  if (!psql) {
-    throw new InfraError('psql is needed to create the ferretdb database: install postgresql-client.');
-  }
-  const base = ['-h', HOST, '-p', String(PORTS.postgres), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc'];
-  const exists = await runCommand(psql, [...base, `SELECT 1 FROM pg_database WHERE datname = '${database}'`], { cwd: '/' });
+async function ensureDatabase(psql: string, database: string, ctx: ServerContext): Promise<void> {
+  const exists = await runCommand(psql, psqlArgs('postgres', [`SELECT 1 FROM pg_database WHERE datname = '${database}'`]), { cwd: '/' });
   if (exists.code !== 0) {
     throw new InfraError(`Cannot query the PostgreSQL on port ${PORTS.postgres} as user postgres without a password: ${exists.stderr.trim()}`);
   }
   if (exists.stdout.trim() !== '1') {
-    await runOrFail(`CREATE DATABASE ${database}`, psql, [...base, `CREATE DATABASE ${database}`], { cwd: '/' });
+    await runOrFail(`CREATE DATABASE ${database}`, psql, psqlArgs('postgres', [`CREATE DATABASE ${database}`]), { cwd: '/' });
     ctx.log(`postgres: created database ${database}`);
+  }
+}
+
+/**
+ * A cluster started by an older launcher (or by hand) lacks the command-line setting: write it
+ * with ALTER SYSTEM (postgresql.auto.conf, so it survives restarts) and reload. A reload reaches
+ * FerretDB's pooled connections too, and their prepared statements choose a plan per execution
+ * under the mode in force then, so no restart is needed.
+ */
+async function ensurePlanCacheMode(psql: string, ctx: ServerContext): Promise<void> {
+  const current = async (): Promise<string> =>
+    (await runOrFail('reading plan_cache_mode', psql, psqlArgs('postgres', ['SHOW plan_cache_mode']), { cwd: '/' })).stdout.trim();
+  if ((await current()) === PLAN_CACHE_MODE) {
+    return;
+  }
+  await runOrFail('ALTER SYSTEM SET plan_cache_mode', psql, psqlArgs('postgres', [`ALTER SYSTEM SET plan_cache_mode = '${PLAN_CACHE_MODE}'`, 'SELECT pg_reload_conf()']), { cwd: '/' });
+  // The postmaster applies the reload asynchronously: wait until a new session sees it.
+  const deadline = Date.now() + 10_000;
+  while ((await current()) !== PLAN_CACHE_MODE) {
+    if (Date.now() > deadline) {
+      throw new InfraError(`PostgreSQL on port ${PORTS.postgres} did not take plan_cache_mode = ${PLAN_CACHE_MODE} after a reload: see its log.`);
+    }
+    await sleep(100);
+  }
+  ctx.log(`postgres: set plan_cache_mode = ${PLAN_CACHE_MODE} (ALTER SYSTEM + reload)`);
+}
+
+/**
+ * Installs (or updates) the triggers that keep a GIN index beside every index FerretDB creates,
+ * then gives every existing index its companion. See gin-companions.ts and infra/README.md.
+ */
+async function ensureGinCompanions(psql: string, ctx: ServerContext): Promise<void> {
+  const result = await runOrFail('installing the GIN companion triggers', psql, psqlArgs(FERRETDB_PG_DATABASE, [`SET client_min_messages = warning; ${GIN_COMPANIONS_INSTALL_SQL}`, GIN_COMPANIONS_SWEEP_SQL]), { cwd: '/' });
+  const created = Number.parseInt(result.stdout.trim().split('\n').at(-1) ?? '0', 10);
+  if (created > 0) {
+    ctx.log(`postgres: created ${created} GIN companion index${created === 1 ? '' : 'es'} for existing FerretDB indexes`);
+  }
+  // Warnings are companions the sweep could not make (a table dropped meanwhile): speed only.
+  for (const line of result.stderr.split('\n').filter((text) => text.includes('WARNING'))) {
+    ctx.log(`postgres: ${line.trim()}`);
   }
 }
 
