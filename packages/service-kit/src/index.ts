@@ -75,4 +75,4 @@ export {
 } from './events/consumer.js';
 export { PermanentError, backoffDelay, isRetryable } from './events/backoff.js';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse, type CallOptions } from './http/service-client.js';
-export { AggregateLocks, type AggregateLockOptions } from './persistence/aggregate-lock.js';
+export { AggregateLocks, LockLostError, LOCK_TOKEN_FIELD, type AggregateLockOptions, type HeldLock } from './persistence/aggregate-lock.js';

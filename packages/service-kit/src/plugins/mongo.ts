@@ -7,7 +7,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This service's own database. Models are bound to it with `app.mongo.model(...)`. */
     mongo: Connection;
-    /** Per-aggregate write locks: wrap every load → modify → save of a shared aggregate. */
+    /**
+     * Per-aggregate write locks: wrap every load → modify → save of a shared aggregate, and save
+     * through the lock (`lock.save(doc)`) so a holder that lost its lease cannot overwrite the
+     * writer that took over.
+     */
     locks: AggregateLocks;
   }
 }
@@ -37,10 +41,9 @@ export async function connectMongo({ url, dbName }: MongoOptions): Promise<Conne
 async function mongoPlugin(app: FastifyInstance, opts: MongoOptions) {
   const connection = await connectMongo(opts);
   app.decorate('mongo', connection);
-  const locks = new AggregateLocks(connection);
-  app.decorate('locks', locks);
-  const lockCleanup = setInterval(() => void locks.cleanup().catch(() => undefined), 3600_000);
-  lockCleanup.unref();
+  // No cleanup job: each acquisition clears the finished epochs of its key, and the last one of
+  // each key must stay (it carries the key's fencing token).
+  app.decorate('locks', new AggregateLocks(connection));
   app.health.addCheck('mongo', async () => {
     await connection.db!.command({ ping: 1 });
     return { database: opts.dbName };
@@ -50,7 +53,6 @@ async function mongoPlugin(app: FastifyInstance, opts: MongoOptions) {
     await ensureIndexes(connection);
   });
   app.addHook('onClose', async () => {
-    clearInterval(lockCleanup);
     await connection.close();
   });
 }
