@@ -10,11 +10,13 @@ import {
   CORRELATION_ID_EXTENSION,
   EnvelopeSchema,
 } from './envelope.js';
+import { largestEventBytes } from './event-size.js';
+import { MAX_EVENT_BYTES } from './largest.js';
 import { sampleEvent } from './samples.js';
 import { ALL_TOPICS, TOPICS, dlqTopic, type Topic } from './topics.js';
 
 /** Version of the contract as a whole (the package version); each event has its own schema version. */
-export const CONTRACT_VERSION = '0.1.0';
+export const CONTRACT_VERSION = '0.2.0';
 
 export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
 export const ENVELOPE_SCHEMA_ID = 'urn:foodxchange:events:envelope:v1';
@@ -123,6 +125,9 @@ export function asyncApiDocument(): Record<string, unknown> {
       ],
       'x-producer': definition.producer,
       'x-consumers': [...definition.consumers],
+      // the record value never exceeds x-max-bytes; x-largest-bytes is this topic's largest valid event
+      'x-max-bytes': MAX_EVENT_BYTES,
+      'x-largest-bytes': largestEventBytes(topic),
     };
 
     channels[topic] = {
@@ -200,7 +205,11 @@ export function asyncApiDocument(): Record<string, unknown> {
         '- Money is integer minor units (`...Minor`) with an ISO 4217 `currency`; countries ISO 3166-1 alpha-2; instants RFC 3339.',
         '- Delivery is at-least-once: deduplicate on the event `id`. Tolerate fields you do not know.',
         '- Records a consumer cannot process go to `<topic>.dlq`.',
+        `- Size: no record value (the whole CloudEvents JSON) exceeds ${MAX_EVENT_BYTES} bytes (\`x-max-event-bytes\`); every array and string of`,
+        '  the data has a bound, lists that can grow without limit (compliance findings) carry the first ones and a count.',
+        '  Each message states its largest valid size as `x-largest-bytes`.',
       ].join('\n'),
+      'x-max-event-bytes': MAX_EVENT_BYTES,
     },
     defaultContentType: CLOUDEVENTS_CONTENT_TYPE,
     servers: {

@@ -31,8 +31,8 @@ export const EnvelopeSchema = Type.Object(
     specversion: Type.Literal(CLOUDEVENTS_SPEC_VERSION, { description: 'CloudEvents specification version.' }),
     id: Type.String({ minLength: 1, maxLength: 200, description: 'Unique per event: deduplicate on it (delivery is at-least-once).' }),
     type: Type.String({ pattern: '^com\\.foodxchange\\.', description: 'com.foodxchange.<topic>, e.g. com.foodxchange.order.created.' }),
-    source: Type.String({ minLength: 1, format: 'uri-reference', description: 'Producing service, e.g. /foodxchange/order.' }),
-    subject: Type.String({ minLength: 1, description: 'Aggregate id; equals the Kafka key.' }),
+    source: Type.String({ minLength: 1, maxLength: 200, format: 'uri-reference', description: 'Producing service, e.g. /foodxchange/order.' }),
+    subject: Type.String({ minLength: 1, maxLength: 200, description: 'Aggregate id; equals the Kafka key.' }),
     time: Type.String({ format: 'date-time', description: 'When the occurrence happened (RFC 3339).' }),
     datacontenttype: Type.Literal(DATA_CONTENT_TYPE),
     dataschema: Type.String({

@@ -6,6 +6,7 @@
  *   the shared sub-schemas (`Money`, `CountryCode`, `Certification`, `OrderStatus`, …).
  * - CloudEvents envelope: `buildEvent`, `parseEvent`, `toKafkaMessage`, `topicOfEventType`.
  * - Partners: `asyncApiDocument()` and the generated files in `schemas/`.
+ * - Size: `MAX_EVENT_BYTES`, `largestEvent(topic)` (the largest valid event), `eventBytes`.
  */
 export * from './topics.js';
 export * from './schemas/common.js';
@@ -64,5 +65,8 @@ export {
   ENVELOPE_SCHEMA_ID,
   JSON_SCHEMA_DIALECT,
 } from './asyncapi.js';
+export { MAX_EVENT_BYTES, UnboundedSchemaError, largestInstance, jsonBytes } from './largest.js';
+export { eventBytes, fitsInOneMessage, largestEvent, largestEventBytes } from './event-size.js';
+export { summariseFindings, type FindingsSummary } from './findings.js';
 export { currencyExponent, toMinorUnits, fromMinorUnits, lineTotalMinor, sumMinor } from './money.js';
 export { sampleEventData, sampleEvent, SAMPLE_IDS } from './samples.js';

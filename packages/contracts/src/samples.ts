@@ -215,6 +215,7 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
           { rfqItemId: ids.rfqItemOilId, name: 'Extra virgin olive oil', productIds: [ids.oliveOilProductId] },
           { rfqItemId: ids.rfqItemTomatoId, name: 'Sun-dried tomatoes in oil', productIds: [ids.tomatoProductId] },
         ],
+        matchedItemCount: 2,
         missingCertifications: [],
         verified: true,
       },
@@ -223,6 +224,7 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
         companyName: 'Puglia Conserve S.r.l.',
         score: 6.1,
         matchedItems: [{ rfqItemId: ids.rfqItemTomatoId, name: 'Sun-dried tomatoes in oil' }],
+        matchedItemCount: 1,
         missingCertifications: ['ISO22000'],
         verified: false,
       },
@@ -284,6 +286,8 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     market: 'EU',
     passed: true,
     violations: [],
+    violationCount: 0,
+    violationsByCode: [],
     warnings: [
       {
         rule: 'requiredCertifications',
@@ -292,6 +296,8 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
         certification: 'HACCP',
       },
     ],
+    warningCount: 1,
+    truncated: false,
     ruleSetVersion: 3,
     buyerCompanyId: ids.buyerCompanyId,
     supplierCompanyId: ids.supplierCompanyId,
@@ -380,6 +386,7 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
         certification: 'ISO22000',
       },
     ],
+    violationCount: 1,
   },
   'order.status-changed': {
     orderId: ids.orderId,

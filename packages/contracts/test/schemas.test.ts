@@ -105,6 +105,27 @@ describe('codes and dates', () => {
     expect(pathsOf('product.created', { ...sampleEventData['product.created'], originCountry: 'es' })).toEqual(['/originCountry']);
   });
 
+  it('takes ids and codes as URL-safe ASCII tokens', () => {
+    const confirmed = sampleEventData['order.confirmed'];
+    for (const good of ['6650a1f2c3d4e5f607000001', '3f0c8a4e-2b9d-4c61-9a57-1f2e3d4c5b6a', 'ord_1.2:x', 'A']) {
+      expect(errorsOf('order.confirmed', { ...confirmed, orderId: good }), good).toEqual([]);
+    }
+    for (const bad of ['a/b', '..', '.hidden', 'to\u0000mato', 'a b', 'ordre-é', '', 'x'.repeat(129)]) {
+      expect([...new Set(pathsOf('order.confirmed', { ...confirmed, orderId: bad }))], bad).toEqual(['/orderId']);
+    }
+    const checked = sampleEventData['compliance.checked'];
+    const warning = { ...checked.warnings![0]!, code: 'EXPIRING SOON' };
+    expect(pathsOf('compliance.checked', { ...checked, warnings: [warning] })).toEqual(['/warnings/0/code']);
+  });
+
+  it('takes allergen codes as printable ASCII, spaces and case tolerated', () => {
+    const created = sampleEventData['order.created'];
+    const withAllergens = (allergens: string[]) => ({ ...created, items: [{ ...created.items[0]!, allergens }] });
+    expect(errorsOf('order.created', withAllergens(['Crustaceans ', 'MILK', 'tree nuts']))).toEqual([]);
+    expect(pathsOf('order.created', withAllergens(['mi\u0000lk']))).toEqual(['/items/0/allergens/0']);
+    expect(pathsOf('order.created', withAllergens(['"milk"']))).toEqual(['/items/0/allergens/0']);
+  });
+
   it('uses the certification types of DESIGN.md and nothing else', () => {
     expect([...CERTIFICATION_TYPES]).toEqual([
       'HACCP',
@@ -191,10 +212,11 @@ describe('per-event rules', () => {
   it('compliance.checked: passed exactly when there are no violations', () => {
     const checked = sampleEventData['compliance.checked'];
     const violation = { rule: 'requiredCertifications', message: 'No ISO22000 certificate', code: 'CERTIFICATION_MISSING' };
-    expect(errorsOf('compliance.checked', { ...checked, passed: false, violations: [violation] })).toEqual([]);
+    const failed = { ...checked, passed: false, violationCount: 1, violationsByCode: [{ code: 'CERTIFICATION_MISSING', count: 1 }] };
+    expect(errorsOf('compliance.checked', { ...failed, violations: [violation] })).toEqual([]);
     expect(pathsOf('compliance.checked', { ...checked, passed: true, violations: [violation] })).toEqual(['/violations']);
-    expect(pathsOf('compliance.checked', { ...checked, passed: false, violations: [] })).toEqual(['/violations']);
-    expect(pathsOf('compliance.checked', { ...checked, passed: false, violations: [{ rule: 'x' }] })).toEqual(['/violations/0/message']);
+    expect(pathsOf('compliance.checked', { ...failed, violations: [] })).toEqual(['/violations']);
+    expect(pathsOf('compliance.checked', { ...failed, violations: [{ rule: 'x' }] })).toEqual(['/violations/0/message']);
   });
 
   it('order.created: starts in pending_compliance with its lines', () => {

@@ -15,16 +15,62 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] });
 }
 
+/**
+ * The characters of ids and machine-readable codes: ASCII letters, digits and `. _ : -`, starting
+ * with a letter or digit. They are safe in a URL path segment (no `/`, never `.` or `..`), need no
+ * escaping in JSON (one byte each, which keeps the size bound of events honest) and cannot carry
+ * control characters into logs or databases.
+ */
+export const TOKEN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]*$';
+
+/**
+ * Business limits of the event data, chosen so the largest valid event of every topic stays
+ * within MAX_EVENT_BYTES (a test measures it) and at or above what the platform's HTTP APIs
+ * accept, so no producer has to cut data to publish. Services reuse them in request schemas.
+ */
+export const CONTRACT_LIMITS = {
+  /** Lines of an RFQ (and so of its quotes, award and order). */
+  rfqItems: 100,
+  /** Lines of an order (an order from an award has the RFQ's lines). */
+  orderLines: 100,
+  /** Certificates a company holds (compliance's validate API accepts 100 proposed ones). */
+  certificates: 100,
+  /** Volume price tiers of a product. */
+  priceTiers: 20,
+  /** Suppliers an rfq.matched names, best first. */
+  supplierMatches: 20,
+  /** RFQ items listed per matched supplier (the first ones; matchedItemCount counts them all). */
+  matchedItemsSample: 10,
+  /** Catalogue products named per matched RFQ item. */
+  productsPerMatchedItem: 3,
+  /** Quotes on one RFQ (rfq.awarded names the rejected ones). */
+  quotesPerRfq: 100,
+  /** Suppliers rfq.cancelled tells. */
+  suppliersPerRfq: 100,
+  /** Fields a product.updated names as changed. */
+  changedFields: 32,
+} as const;
+
 /** Identifiers are opaque strings (Mongo ObjectIds, UUIDs, …): never parse them. */
-export const Id = Type.String({ minLength: 1, maxLength: 128, description: 'Opaque identifier.' });
+export const Id = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: TOKEN_PATTERN,
+  description: 'Opaque identifier: ASCII letters, digits and . _ : - (starting with a letter or digit).',
+});
 export type Id = Static<typeof Id>;
 
 /** A human-readable text field that must not be empty. */
-export const NonEmptyString = Type.String({ minLength: 1 });
+export const NonEmptyString = Type.String({ minLength: 1, maxLength: 2000 });
 export type NonEmptyString = Static<typeof NonEmptyString>;
 
 /** An instant: ISO 8601 / RFC 3339 date-time with a time zone, e.g. `2025-03-01T09:30:00.000Z`. */
-export const DateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time with time zone.' });
+export const DateTime = Type.String({
+  format: 'date-time',
+  // RFC 3339 allows any number of fraction digits: 35 leaves room for nanoseconds and an offset
+  maxLength: 35,
+  description: 'ISO 8601 date-time with time zone.',
+});
 export type DateTime = Static<typeof DateTime>;
 
 /**
@@ -32,7 +78,7 @@ export type DateTime = Static<typeof DateTime>;
  * date (`2025-06-30`, meaning that whole day in UTC) or a full date-time.
  */
 export const CalendarDate = Type.Union(
-  [Type.String({ format: 'date' }), Type.String({ format: 'date-time' })],
+  [Type.String({ format: 'date', maxLength: 10 }), DateTime],
   { description: 'ISO 8601 date (YYYY-MM-DD) or date-time with time zone.' },
 );
 export type CalendarDate = Static<typeof CalendarDate>;
@@ -84,14 +130,31 @@ export const Unit = Type.String({ minLength: 1, maxLength: 32, description: 'Uni
 export type Unit = Static<typeof Unit>;
 
 /** A product category (catalogue slug or name). */
-export const Category = Type.String({ minLength: 1, maxLength: 100, description: 'Product category.' });
+export const Category = Type.String({ minLength: 1, maxLength: 64, description: 'Product category.' });
 export type Category = Static<typeof Category>;
 
 /**
  * An allergen code. The EU's 14 regulated allergens are listed in `EU_ALLERGENS`; other codes are
- * allowed so markets with longer lists can be served.
+ * allowed so markets with longer lists can be served. Codes are printable ASCII without `"` and
+ * `\` (spaces and case are tolerated: compliance compares them trimmed and lower-cased), so each
+ * character is one byte in JSON.
  */
-export const AllergenCode = Type.String({ minLength: 1, maxLength: 64, description: 'Allergen code, e.g. milk, gluten.' });
+export const AllergenCode = Type.String({
+  minLength: 1,
+  // real codes are short (crustaceans, sulphites); every byte counts in lists per order line
+  maxLength: 32,
+  pattern: '^[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]+$',
+  description: 'Allergen code, e.g. milk, gluten (printable ASCII).',
+});
+/**
+ * Allergens one product or order line contains (or declares). A product contains a few; 24 is
+ * more than the EU's 14 and the US's 9 together.
+ */
+export const MAX_ALLERGENS = 24;
+/** A product's or line's allergens, without repeats. */
+export function AllergenList(description: string) {
+  return Type.Array(AllergenCode, { uniqueItems: true, maxItems: MAX_ALLERGENS, description });
+}
 export type AllergenCode = Static<typeof AllergenCode>;
 export const EU_ALLERGENS = [
   'gluten',
@@ -131,7 +194,7 @@ export const CertificationType = StringEnum(CERTIFICATION_TYPES, { description: 
 export type CertificationType = Static<typeof CertificationType>;
 
 /** A list of certification types without repeats (e.g. an RFQ's required certifications). */
-export const CertificationTypeList = Type.Array(CertificationType, { uniqueItems: true });
+export const CertificationTypeList = Type.Array(CertificationType, { uniqueItems: true, maxItems: CERTIFICATION_TYPES.length });
 export type CertificationTypeList = Static<typeof CertificationTypeList>;
 
 /** A certificate a company holds. */
@@ -183,17 +246,51 @@ export function isLegalOrderTransition(from: OrderStatus, to: OrderStatus): bool
   return ORDER_TRANSITIONS[from].includes(to);
 }
 
-/** One finding of a compliance check. `rule` names the rule-set rule; more detail may follow. */
+/** A machine-readable code or name (rule, finding code, certification type): see TOKEN_PATTERN. */
+const codeOptions = { minLength: 1, maxLength: 64, pattern: TOKEN_PATTERN } as const;
+export const Code = Type.String(codeOptions);
+
+/** A product's name as the catalogue, RFQs and orders carry it. */
+export const ProductName = Type.String({ minLength: 1, maxLength: 200 });
+
+/** A supplier's stock-keeping unit code. */
+export const Sku = Type.String({ minLength: 1, maxLength: 64 });
+
+/** How many findings of each kind a compliance event carries in full (the rest are counted). */
+export const MAX_FINDINGS_SAMPLE = 50;
+/** Unlabelled allergens grouped into one finding (a product with more gives more findings). */
+export const MAX_FINDING_ALLERGENS = 32;
+
+/**
+ * One finding of a compliance check. `rule` names the rule-set rule; more detail may follow. Its
+ * `message` is for people and at most 200 characters: the machine-readable fields carry the data.
+ */
 export const ComplianceViolation = Type.Object(
   {
-    rule: Type.String({ minLength: 1, description: 'The rule that failed, e.g. requiredCertifications.' }),
-    message: Type.String({ minLength: 1, description: 'Human-readable explanation.' }),
-    code: Type.Optional(Type.String({ minLength: 1, description: 'Machine-readable code, e.g. CERTIFICATION_MISSING.' })),
-    certification: Type.Optional(Type.String({ minLength: 1 })),
+    rule: Type.String({ ...codeOptions, description: 'The rule that failed, e.g. requiredCertifications.' }),
+    message: Type.String({ minLength: 1, maxLength: 200, description: 'Human-readable explanation (at most 200 characters).' }),
+    code: Type.Optional(Type.String({ ...codeOptions, description: 'Machine-readable code, e.g. CERTIFICATION_MISSING.' })),
+    certification: Type.Optional(
+      Type.String({ ...codeOptions, maxLength: 32, description: 'The certification type concerned, e.g. ISO22000.' }),
+    ),
+    certifications: Type.Optional(
+      Type.Array(Type.String({ ...codeOptions, maxLength: 32 }), {
+        uniqueItems: true,
+        maxItems: CERTIFICATION_TYPES.length,
+        description: 'Certification types concerned, e.g. the alternatives of which none is held.',
+      }),
+    ),
     productId: Type.Optional(Id),
-    product: Type.Optional(Type.String({ minLength: 1, description: 'SKU or name of the product concerned.' })),
+    product: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'SKU or name of the product concerned.' })),
     itemIndex: Type.Optional(Type.Integer({ minimum: 0, description: 'Index of the order item concerned.' })),
     allergen: Type.Optional(AllergenCode),
+    allergens: Type.Optional(
+      Type.Array(AllergenCode, {
+        uniqueItems: true,
+        maxItems: MAX_FINDING_ALLERGENS,
+        description: 'The allergens concerned, when one finding groups several of one product.',
+      }),
+    ),
   },
   { description: 'A compliance finding.' },
 );

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   Certification,
   CompanyType,
+  CONTRACT_LIMITS,
   CountryCode,
   DateTime,
   Id,
@@ -86,7 +87,7 @@ export const CompanyCreatedData = Type.Object(
     type: CompanyType,
     verified: Type.Boolean(),
     createdByUserId: Type.Optional(Id),
-    certifications: Type.Optional(Type.Array(Certification)),
+    certifications: Type.Optional(Type.Array(Certification, { maxItems: CONTRACT_LIMITS.certificates })),
     createdAt: Type.Optional(DateTime),
   },
   { title: 'company.created data', description: 'A buyer or supplier company was created.' },
@@ -118,7 +119,12 @@ export const CompanyCertificationAddedData = Type.Object(
     companyId: Id,
     companyName: Type.Optional(CompanyName),
     certification: Certification,
-    certifications: Type.Optional(Type.Array(Certification, { description: 'All certificates the company holds after this change.' })),
+    certifications: Type.Optional(
+      Type.Array(Certification, {
+        maxItems: CONTRACT_LIMITS.certificates,
+        description: 'All certificates the company holds after this change.',
+      }),
+    ),
     addedBy: Type.Optional(Id),
   },
   { title: 'company.certification-added data', description: 'A certificate was added to a company.' },

@@ -1,19 +1,25 @@
 /** `order.*` (order), `compliance.checked` (compliance) and `notification.sent` (notification) data. */
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  AllergenCode,
+  AllergenList,
   CalendarDate,
   Category,
   CertificationTypeList,
+  Code,
   ComplianceViolation,
+  CONTRACT_LIMITS,
   CountryCode,
   CurrencyCode,
   DateTime,
   Id,
   MarketCode,
+  MAX_FINDINGS_SAMPLE,
   MinorUnits,
   OrderStatus,
+  ProductName,
   Quantity,
+  Sku,
+  TOKEN_PATTERN,
   StringEnum,
   Unit,
 } from './common.js';
@@ -27,18 +33,16 @@ export const OrderItem = Type.Object(
     lineId: Type.Optional(Id),
     rfqItemId: Type.Optional(Id),
     productId: Type.Optional(Id),
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    name: Type.String({ minLength: 1, maxLength: 300 }),
+    sku: Type.Optional(Sku),
+    name: ProductName,
     category: Type.Optional(Category),
     quantity: Quantity,
     unit: Unit,
     unitPriceMinor: MinorUnits,
     lineTotalMinor: MinorUnits,
     originCountry: Type.Optional(CountryCode),
-    allergens: Type.Optional(Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens the goods contain, when known.' })),
-    labelledAllergens: Type.Optional(
-      Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens declared on the label, when known.' }),
-    ),
+    allergens: Type.Optional(AllergenList('Allergens the goods contain, when known.')),
+    labelledAllergens: Type.Optional(AllergenList('Allergens declared on the label, when known.')),
     certifications: Type.Optional(CertificationTypeList),
   },
   { description: 'Order line. lineTotalMinor = round(quantity × unitPriceMinor).' },
@@ -60,7 +64,7 @@ export const OrderCreatedData = Type.Object(
     supplierName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     status: Type.Literal('pending_compliance'),
     currency: CurrencyCode,
-    items: Type.Array(OrderItem, { minItems: 1 }),
+    items: Type.Array(OrderItem, { minItems: 1, maxItems: CONTRACT_LIMITS.orderLines }),
     totalMinor: MinorUnits,
     deliveryCountry: CountryCode,
     market: MarketCode,
@@ -72,15 +76,54 @@ export const OrderCreatedData = Type.Object(
 );
 export type OrderCreatedData = Static<typeof OrderCreatedData>;
 
-/** `compliance.checked`: the verdict on an order against its market's rules. */
+/** How many findings there were of one code (`violationsByCode`). */
+export const FindingCodeCount = Type.Object(
+  { code: Code, count: Type.Integer({ minimum: 1 }) },
+  { description: 'How many findings had this code.' },
+);
+export type FindingCodeCount = Static<typeof FindingCodeCount>;
+
+/** Distinct finding codes a summary counts (the compliance service has 7 today). */
+export const MAX_FINDING_CODES = 32;
+
+/** The findings of a check as events carry them: the first ones in full, all of them counted. */
+const findingsSample = (description: string) =>
+  Type.Array(ComplianceViolation, { maxItems: MAX_FINDINGS_SAMPLE, description });
+const findingCount = (description: string) => Type.Integer({ minimum: 0, description });
+
+/**
+ * `compliance.checked`: the verdict on an order against its market's rules. A check can find
+ * thousands of problems (every allergen of every line): the event carries the first
+ * MAX_FINDINGS_SAMPLE in full and counts all of them, so it always fits in one message.
+ */
 export const ComplianceCheckedData = Type.Object(
   {
     checkId: Id,
     orderId: Id,
     market: MarketCode,
-    passed: Type.Boolean(),
-    violations: Type.Array(ComplianceViolation),
-    warnings: Type.Optional(Type.Array(ComplianceViolation, { description: 'Findings that do not fail the check.' })),
+    passed: Type.Boolean({ description: 'True exactly when there are no violations (violationCount is 0).' }),
+    violations: findingsSample(
+      `The first ${MAX_FINDINGS_SAMPLE} violations, in evaluation order; violationCount says how many there were.`,
+    ),
+    violationCount: Type.Optional(
+      findingCount('How many violations the check found in all. Always sent by current producers (absent only in events from before it existed: then violations is complete).'),
+    ),
+    violationsByCode: Type.Optional(
+      Type.Array(FindingCodeCount, {
+        maxItems: MAX_FINDING_CODES,
+        description: 'Violations counted per code, over all of them (not only the sample). Always sent by current producers.',
+      }),
+    ),
+    warnings: Type.Optional(
+      findingsSample(`Findings that do not fail the check: the first ${MAX_FINDINGS_SAMPLE}; warningCount says how many there were.`),
+    ),
+    warningCount: Type.Optional(findingCount('How many warnings the check found in all.')),
+    truncated: Type.Optional(
+      Type.Boolean({
+        description:
+          'True when violations or warnings hold fewer findings than violationCount or warningCount (or violationsByCode does not list every code).',
+      }),
+    ),
     ruleSetVersion: Type.Optional(Type.Integer({ minimum: 0 })),
     buyerCompanyId: Type.Optional(Id),
     supplierCompanyId: Type.Optional(Id),
@@ -88,10 +131,12 @@ export const ComplianceCheckedData = Type.Object(
   },
   {
     title: 'compliance.checked data',
-    description: 'Result of validating an order against the market rules. passed is true exactly when violations is empty.',
+    description:
+      'Result of validating an order against the market rules. passed is true exactly when there are no violations: ' +
+      'violations is empty and violationCount 0; otherwise violations holds at least one and violationCount is at least 1.',
     if: { properties: { passed: { const: true } }, required: ['passed'] },
-    then: { properties: { violations: { maxItems: 0 } } },
-    else: { properties: { violations: { minItems: 1 } } },
+    then: { properties: { violations: { maxItems: 0 }, violationCount: { const: 0 }, violationsByCode: { maxItems: 0 } } },
+    else: { properties: { violations: { minItems: 1 }, violationCount: { minimum: 1 }, violationsByCode: { minItems: 1 } } },
   },
 );
 export type ComplianceCheckedData = Static<typeof ComplianceCheckedData>;
@@ -103,7 +148,9 @@ const transitionFields = {
   supplierCompanyId: Id,
   from: OrderStatus,
   note: Type.Optional(Type.String({ maxLength: 2000 })),
-  changedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'User id, or "system" for saga steps.' })),
+  changedBy: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, pattern: TOKEN_PATTERN, description: 'User id, or "system" for saga steps.' }),
+  ),
   changedAt: Type.Optional(DateTime),
   rfqId: Type.Optional(Id),
 };
@@ -129,7 +176,10 @@ export const OrderRejectedData = Type.Object(
     to: Type.Literal('rejected'),
     checkId: Type.Optional(Id),
     market: Type.Optional(MarketCode),
-    violations: Type.Optional(Type.Array(ComplianceViolation, { description: 'Why: the violations of the compliance check.' })),
+    violations: Type.Optional(
+      findingsSample(`Why: the first ${MAX_FINDINGS_SAMPLE} violations of the compliance check; violationCount says how many there were.`),
+    ),
+    violationCount: Type.Optional(findingCount('How many violations the compliance check found in all.')),
   },
   { title: 'order.rejected data', description: 'An order failed its compliance check and is rejected.' },
 );
@@ -164,7 +214,7 @@ export const NotificationSentData = Type.Object(
     subjectId: Type.Optional(Id),
     triggeredBy: Type.Optional(
       Type.Object(
-        { eventId: Id, topic: Type.String({ minLength: 1 }) },
+        { eventId: Id, topic: Type.String({ minLength: 1, maxLength: 100 }) },
         { description: 'The event that caused the notification.' },
       ),
     ),

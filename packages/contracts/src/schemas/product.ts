@@ -1,14 +1,18 @@
 /** `product.*` event data (produced by catalog). */
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  AllergenCode,
+  AllergenList,
   Category,
   CertificationTypeList,
+  Code,
+  CONTRACT_LIMITS,
   CountryCode,
   CurrencyCode,
   DateTime,
   Id,
   MinorUnits,
+  ProductName,
+  Sku,
   StorageCondition,
   StringEnum,
   Unit,
@@ -32,16 +36,16 @@ const productFields = {
   productId: Id,
   supplierCompanyId: Id,
   supplierName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  sku: Type.String({ minLength: 1, maxLength: 100 }),
-  name: Type.String({ minLength: 1, maxLength: 300 }),
+  sku: Sku,
+  name: ProductName,
   description: Type.Optional(Type.String({ maxLength: 10_000 })),
   category: Category,
   originCountry: CountryCode,
   unit: Unit,
   moq: Type.Number({ minimum: 0, description: 'Minimum order quantity, in unit.' }),
-  priceTiers: Type.Array(PriceTier),
+  priceTiers: Type.Array(PriceTier, { maxItems: CONTRACT_LIMITS.priceTiers }),
   certifications: CertificationTypeList,
-  allergens: Type.Array(AllergenCode, { uniqueItems: true, description: 'Allergens the product contains (empty = none).' }),
+  allergens: AllergenList('Allergens the product contains (empty = none).'),
   storage: Type.Optional(StorageCondition),
   status: Type.Optional(StringEnum(PRODUCT_STATUSES)),
   version: Type.Optional(Type.Integer({ minimum: 0, description: 'Increases with every change; ignore an event older than your copy.' })),
@@ -58,7 +62,9 @@ export type ProductCreatedData = Static<typeof ProductCreatedData>;
 export const ProductUpdatedData = Type.Object(
   {
     ...productFields,
-    changedFields: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Names of the fields this change touched.' })),
+    changedFields: Type.Optional(
+      Type.Array(Code, { uniqueItems: true, maxItems: CONTRACT_LIMITS.changedFields, description: 'Names of the fields this change touched.' }),
+    ),
   },
   {
     title: 'product.updated data',
@@ -71,7 +77,7 @@ export const ProductDeletedData = Type.Object(
   {
     productId: Id,
     supplierCompanyId: Id,
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    sku: Type.Optional(Sku),
     deletedBy: Type.Optional(Id),
     deletedAt: Type.Optional(DateTime),
     version: Type.Optional(Type.Integer({ minimum: 0 })),

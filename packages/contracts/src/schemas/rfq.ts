@@ -4,12 +4,14 @@ import {
   CalendarDate,
   Category,
   CertificationTypeList,
+  CONTRACT_LIMITS,
   CountryCode,
   CurrencyCode,
   DateTime,
   Id,
   MarketCode,
   MinorUnits,
+  ProductName,
   Quantity,
   Unit,
 } from './common.js';
@@ -21,13 +23,13 @@ const CompanyName = Type.String({ minLength: 1, maxLength: 200 });
 export const RfqItem = Type.Object(
   {
     id: Id,
-    name: Type.String({ minLength: 1, maxLength: 300 }),
+    name: ProductName,
     category: Category,
     quantity: Quantity,
     unit: Unit,
     targetUnitPriceMinor: Type.Optional(MinorUnits),
     currency: Type.Optional(CurrencyCode),
-    description: Type.Optional(Type.String({ maxLength: 5000 })),
+    description: Type.Optional(Type.String({ maxLength: 300 })),
   },
   {
     description: 'RFQ item. A target price is integer minor units per unit and then carries its currency.',
@@ -48,7 +50,7 @@ export const RfqCreatedData = Type.Object(
     buyerCompanyName: Type.Optional(CompanyName),
     buyerUserId: Type.Optional(Id),
     status: Type.Optional(Type.Literal('open')),
-    items: Type.Array(RfqItem, { minItems: 1 }),
+    items: Type.Array(RfqItem, { minItems: 1, maxItems: CONTRACT_LIMITS.rfqItems }),
     requiredCertifications: CertificationTypeList,
     deliveryCountry: CountryCode,
     market: MarketCode,
@@ -64,8 +66,8 @@ export type RfqCreatedData = Static<typeof RfqCreatedData>;
 export const MatchedItem = Type.Object(
   {
     rfqItemId: Type.Optional(Id),
-    name: Type.String({ minLength: 1, maxLength: 300 }),
-    productIds: Type.Optional(Type.Array(Id)),
+    name: ProductName,
+    productIds: Type.Optional(Type.Array(Id, { maxItems: CONTRACT_LIMITS.productsPerMatchedItem })),
   },
   { description: 'An RFQ item this supplier can serve.' },
 );
@@ -77,7 +79,11 @@ export const SupplierMatch = Type.Object(
     supplierCompanyId: Id,
     companyName: CompanyName,
     score: Type.Number({ minimum: 0, description: 'Relevance; higher is better. Only comparable within one rfq.matched.' }),
-    matchedItems: Type.Array(MatchedItem),
+    matchedItems: Type.Array(MatchedItem, {
+      maxItems: CONTRACT_LIMITS.matchedItemsSample,
+      description: `The first ${CONTRACT_LIMITS.matchedItemsSample} RFQ items this supplier can serve; matchedItemCount counts them all.`,
+    }),
+    matchedItemCount: Type.Optional(Type.Integer({ minimum: 0, description: 'How many RFQ items this supplier can serve in all.' })),
     missingCertifications: CertificationTypeList,
     verified: Type.Boolean(),
   },
@@ -97,7 +103,7 @@ export const RfqMatchedData = Type.Object(
     market: Type.Optional(MarketCode),
     deliveryCountry: Type.Optional(CountryCode),
     responseDeadline: Type.Optional(DateTime),
-    matches: Type.Array(SupplierMatch),
+    matches: Type.Array(SupplierMatch, { maxItems: CONTRACT_LIMITS.supplierMatches }),
     matchedAt: Type.Optional(DateTime),
   },
   { title: 'rfq.matched data', description: 'Suppliers matched to an RFQ, best first.' },
@@ -108,7 +114,7 @@ export type RfqMatchedData = Static<typeof RfqMatchedData>;
 export const AwardLine = Type.Object(
   {
     rfqItemId: Id,
-    name: Type.String({ minLength: 1, maxLength: 300 }),
+    name: ProductName,
     category: Type.Optional(Category),
     quantity: Quantity,
     unit: Unit,
@@ -134,7 +140,7 @@ export const RfqAwardedData = Type.Object(
     supplierCompanyId: Id,
     supplierName: Type.Optional(CompanyName),
     currency: CurrencyCode,
-    lines: Type.Array(AwardLine, { minItems: 1 }),
+    lines: Type.Array(AwardLine, { minItems: 1, maxItems: CONTRACT_LIMITS.rfqItems }),
     totalMinor: MinorUnits,
     deliveryCountry: CountryCode,
     market: MarketCode,
@@ -145,6 +151,7 @@ export const RfqAwardedData = Type.Object(
     awardedAt: Type.Optional(DateTime),
     rejectedQuotes: Type.Optional(
       Type.Array(Type.Object({ quoteId: Id, supplierCompanyId: Id }), {
+        maxItems: CONTRACT_LIMITS.quotesPerRfq,
         description: 'The other quotes on this RFQ, rejected by this award (to tell their suppliers).',
       }),
     ),
@@ -163,7 +170,9 @@ export const RfqCancelledData = Type.Object(
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
     cancelledBy: Type.Optional(Id),
     cancelledAt: Type.Optional(DateTime),
-    matchedSupplierCompanyIds: Type.Optional(Type.Array(Id, { description: 'Suppliers matched to or quoting on the RFQ, to be told.' })),
+    matchedSupplierCompanyIds: Type.Optional(
+      Type.Array(Id, { maxItems: CONTRACT_LIMITS.suppliersPerRfq, description: 'Suppliers matched to or quoting on the RFQ, to be told.' }),
+    ),
   },
   { title: 'rfq.cancelled data', description: 'An open RFQ was cancelled.' },
 );
@@ -192,7 +201,7 @@ export const QuoteSubmittedData = Type.Object(
     supplierName: Type.Optional(CompanyName),
     submittedBy: Type.Optional(Id),
     currency: CurrencyCode,
-    items: Type.Array(QuoteItem, { minItems: 1 }),
+    items: Type.Array(QuoteItem, { minItems: 1, maxItems: CONTRACT_LIMITS.rfqItems }),
     totalMinor: MinorUnits,
     leadTimeDays: Type.Integer({ minimum: 0 }),
     validUntil: CalendarDate,
