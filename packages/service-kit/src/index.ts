@@ -37,7 +37,9 @@ export {
   describeError,
   fieldErrors,
 } from './http/errors.js';
-export { CORRELATION_ID_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
+export { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
+export { MAX_JSON_DEPTH } from './http/bad-input.js';
+export { SHUTTING_DOWN, StreamRegistry, type LongLivedStream } from './http/lifecycle.js';
 export { HealthReportSchema, type HealthReport, type HealthCheck, type DependencyStatus } from './plugins/health.js';
 export { connectMongo, ensureIndexes } from './plugins/mongo.js';
 export { ensureTopics, type EventBus } from './plugins/kafka.js';

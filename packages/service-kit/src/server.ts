@@ -3,9 +3,15 @@ import fp from 'fastify-plugin';
 import closeWithGrace from 'close-with-grace';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { loadServiceConfig, type ServiceConfig, type ServiceDefinition } from './config.js';
-import { installErrorHandling } from './http/errors.js';
+import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
+import { installErrorResponses } from './http/error-responses.js';
+import { installJsonParser } from './http/bad-input.js';
+import { installLifecycle } from './http/lifecycle.js';
 import { correlationIdOf, genRequestId, installRequestContext, REQUEST_ID_HEADER } from './http/request-context.js';
 import { createValidatorCompiler } from './http/validation.js';
+
+/** Fastify's default; a longer path parameter is answered 414 (in the envelope). */
+const MAX_PARAM_LENGTH = 100;
 
 export interface AppOptions {
   config: ServiceConfig;
@@ -15,8 +21,10 @@ export type ServiceApp = FastifyPluginAsync<AppOptions>;
 
 /**
  * The Fastify instance every service (and the gateway) runs on: pino with request and
- * correlation ids, strict validation, the standard envelope on every path. Tests call this and
- * `inject`; `runService` calls it and listens.
+ * correlation ids, strict validation, the standard envelope on every path (Fastify's and
+ * Node's own refusals too), bad input (NUL characters, invalid UTF-8, deep nesting, prototype
+ * keys) refused with 400s, 405 with `Allow`, and an envelope 503 while it shuts down. Tests
+ * call this and `inject`; `runService` calls it and listens.
  */
 export function createFastify(options: { service: string; version: string; logLevel: string; bodyLimit: number }) {
   const app = Fastify({
@@ -38,12 +46,22 @@ export function createFastify(options: { service: string; version: string; logLe
         { ...bindings, correlationId: correlationIdOf(rawRequest.headers, String(bindings.reqId ?? '')) },
         childOptions,
       ),
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not an envelope: the kit's onRequest hook answers instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError(MAX_PARAM_LENGTH),
+    clientErrorHandler: answerClientError,
+    // Fastify's defaults, stated because the JSON parser relies on them.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const base = app as unknown as FastifyInstance;
   app.setValidatorCompiler(createValidatorCompiler());
-  installRequestContext(app as unknown as FastifyInstance);
-  installErrorHandling(app as unknown as FastifyInstance);
+  installErrorResponses(base);
+  installJsonParser(base);
+  installRequestContext(base, installLifecycle(base));
+  installErrorHandling(base);
   return app;
 }
 

@@ -1,5 +1,9 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { ErrorCode, errorEnvelope, type ErrorBody } from './envelope.js';
+import { REQUEST_ID_HEADER } from './headers.js';
 
 /** An error the client can act on. Domain code throws these; the kit turns them into envelopes. */
 export class AppError extends Error {
@@ -75,12 +79,17 @@ interface AjvLikeError {
   params?: Record<string, unknown>;
 }
 
+/** At most this many paths are named in one answer, so an answer stays small whatever was sent. */
+export const MAX_FIELD_ERRORS = 50;
+
 /**
  * Turns schema violations into `fields`: one entry per offending path, e.g.
- * `body.items.0.quantity: ["must be >= 1"]`, `body.colour: ["is not allowed"]`.
+ * `body.items.0.quantity: ["must be >= 1"]`, `body.colour: ["is not allowed"]`; the first
+ * MAX_FIELD_ERRORS paths only.
  */
 export function fieldErrors(part: string, errors: readonly AjvLikeError[]): Record<string, string[]> {
   const fields: Record<string, string[]> = {};
+  let paths = 0;
   for (const error of errors) {
     const segments = (error.instancePath ?? '')
       .split('/')
@@ -95,7 +104,12 @@ export function fieldErrors(part: string, errors: readonly AjvLikeError[]): Reco
       message = 'is not allowed';
     }
     const path = [part, ...segments].join('.');
-    (fields[path] ??= []).includes(message) || fields[path]!.push(message);
+    if (fields[path] === undefined) {
+      if (paths === MAX_FIELD_ERRORS) break;
+      paths += 1;
+      fields[path] = [];
+    }
+    fields[path]!.includes(message) || fields[path]!.push(message);
   }
   return fields;
 }
@@ -152,7 +166,10 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
   };
 }
 
-/** Every error and every unknown route leaves in the standard envelope. */
+/**
+ * Every error and every unknown route leaves in the standard envelope; a known path asked with a
+ * method it does not have is a 405 naming the methods it has.
+ */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body, expected } = describeError(error);
@@ -163,16 +180,97 @@ export function installErrorHandling(app: FastifyInstance): void {
     return reply.code(status).type('application/json').send(errorEnvelope(request.id, body, request.startedAt));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  // Every method some route has; a path's methods are found by asking the router for each.
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route: RouteOptions) => {
+    for (const method of [route.method].flat()) methods.add(method.toUpperCase());
+  });
+  const allowedMethods = (url: string): string[] => {
+    const allowed: string[] = [];
+    for (const method of methods) if (app.findRoute({ method: method as 'GET', url }) !== null) allowed.push(method);
+    return allowed;
+  };
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = allowedMethods(request.url);
+    if (allowed.length > 0) {
+      // OPTIONS is answered here for every known path: it asks what the path allows.
+      if (!allowed.includes('OPTIONS')) allowed.push('OPTIONS');
+      void reply.header('allow', allowed.join(', '));
+      if (request.method === 'OPTIONS') return reply.code(204).send();
+      return reply
+        .code(405)
+        .type('application/json')
+        .send(
+          errorEnvelope(
+            request.id,
+            {
+              code: ErrorCode.METHOD_NOT_ALLOWED,
+              message: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+              details: { allowed },
+            },
+            request.startedAt,
+          ),
+        );
+    }
+    return reply
       .code(404)
       .type('application/json')
-      .send(
-        errorEnvelope(
-          request.id,
-          { code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${request.url.split('?')[0]} not found` },
-          request.startedAt,
-        ),
-      ),
-  );
+      .send(errorEnvelope(request.id, { code: ErrorCode.NOT_FOUND, message: `Route ${request.method} ${path} not found` }, request.startedAt));
+  });
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors it finds before any route runs (a path parameter over
+ * `maxParamLength`, a URL that is not validly percent-encoded), in the envelope like the rest.
+ */
+export function answerFrameworkError(maxParamLength: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    let status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 400;
+    let message = error.message;
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      status = 414;
+      message = `A path parameter is longer than ${maxParamLength} characters`;
+    } else if (error.code === 'FST_ERR_BAD_URL') {
+      status = 400;
+      message = 'The URL is not validly percent-encoded';
+    }
+    request.log.info({ err: error, statusCode: status }, message);
+    void reply
+      .header(REQUEST_ID_HEADER, request.id)
+      .code(status)
+      .type('application/json')
+      .send(errorEnvelope(request.id, { code: status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.VALIDATION_ERROR, message }));
+  };
+}
+
+/**
+ * Node's `clientError`: a request the HTTP parser refuses (a NUL or other control character in a
+ * header, a malformed request line, headers too large, too slow to arrive) never reaches Fastify.
+ * It is still answered in the envelope, then the connection is closed: its framing is unknown.
+ */
+export function answerClientError(this: FastifyInstance, error: Error & { code?: string; reason?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  let status = 400;
+  let message = 'The request is not valid HTTP';
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    message = 'The request did not arrive in time';
+  } else if (error.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    message = 'The request headers are too large';
+  }
+  const requestId = randomUUID();
+  const body: ErrorBody = { code: ErrorCode.VALIDATION_ERROR, message };
+  if (error.code || error.reason) body.details = { parser: error.code, reason: error.reason };
+  this.log.debug({ err: error, requestId }, 'client error');
+  if (socket.writable) {
+    const payload = JSON.stringify(errorEnvelope(requestId, body));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n` +
+        `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${payload}`,
+    );
+  }
+  socket.destroy();
 }

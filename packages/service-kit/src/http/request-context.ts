@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { metadataFor } from './envelope.js';
+import { ValidationError } from './errors.js';
+import { requestNulFields } from './bad-input.js';
+import { answerShuttingDown, type Lifecycle } from './lifecycle.js';
+import { CORRELATION_ID_HEADER, REQUEST_ID_HEADER } from './headers.js';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
-export const CORRELATION_ID_HEADER = 'x-correlation-id';
+export { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from './headers.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -27,17 +30,25 @@ export function genRequestId(req: { headers: Record<string, string | string[] | 
   return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function installRequestContext(app: FastifyInstance): void {
+export function installRequestContext(app: FastifyInstance, lifecycle: Lifecycle): void {
   app.decorateRequest('correlationId', '');
   app.decorateRequest('startedAt', 0);
 
-  // Synchronous hook: it runs on every request of every service and the gateway.
+  // Synchronous hook: it runs on every request of every service and the gateway, so it is the
+  // one place for what every request needs (ids, the closing answer, NUL refusal), and its
+  // common path is a field read and one substring search.
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
     request.correlationId = correlationIdOf(request.headers, request.id);
     void reply.header(REQUEST_ID_HEADER, request.id);
     void reply.header(CORRELATION_ID_HEADER, request.correlationId);
-    done();
+    if (lifecycle.closing) {
+      answerShuttingDown(request, reply);
+      return;
+    }
+    const nulFields = requestNulFields(request);
+    if (nulFields) done(new ValidationError('Request must not contain the NUL character', nulFields));
+    else done();
   });
 
   // Handlers return `ok(data)`; the envelope's metadata is completed here so no handler has to.

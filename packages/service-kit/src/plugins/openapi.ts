@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
-import type { FastifyInstance, RouteOptions } from 'fastify';
-import { ErrorEnvelopeSchema } from '../http/envelope.js';
+import type { FastifyInstance } from 'fastify';
+import { withDocumentedErrors } from '../http/error-responses.js';
 
 export interface OpenApiOptions {
   service: string;
@@ -12,16 +12,14 @@ export interface OpenApiOptions {
 }
 
 async function openApiPlugin(app: FastifyInstance, opts: OpenApiOptions) {
-  // Every route documents the error envelope it can answer with, so clients see one shape.
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const schema = (route.schema ??= {}) as { response?: Record<string, unknown>; hide?: boolean };
-    if (schema.hide) return;
-    schema.response ??= {};
-    schema.response['4XX'] ??= { ...ErrorEnvelopeSchema, description: 'Client error in the standard envelope' };
-    schema.response['5XX'] ??= { ...ErrorEnvelopeSchema, description: 'Server error in the standard envelope' };
-  });
-
   await app.register(swagger, {
+    // Every operation documents each error status the kit can answer with, in the envelope, so a
+    // generated client knows the one error shape for every status it can meet.
+    transform: ({ schema, url, route }) => {
+      if (!schema || schema.hide) return { schema, url };
+      const response = withDocumentedErrors(route.method, schema.response as Record<string, unknown> | undefined);
+      return { schema: { ...schema, response } as typeof schema, url };
+    },
     openapi: {
       openapi: '3.0.3',
       info: { title: `FoodXchange ${opts.service} service`, version: opts.version, description: opts.description },
