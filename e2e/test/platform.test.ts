@@ -189,6 +189,42 @@ describe('one event end to end: compliance → outbox → Kafka → admin', () =
   });
 });
 
+describe('a very large valid request', () => {
+  it('is answered in proportion, and its event and the next ones reach the audit log', async () => {
+    // 500 products, each containing every EU allergen with none labelled and no origin: once a
+    // 3.96 MB answer and an event over Kafka's limit that stopped compliance's event stream.
+    const allergens = ['gluten', 'crustaceans', 'eggs', 'fish', 'peanuts', 'soybeans', 'milk', 'nuts', 'celery', 'mustard', 'sesame', 'sulphites', 'lupin', 'molluscs'];
+    const big = {
+      ...validation(`order-big-${suffix}`),
+      products: Array.from({ length: 500 }, (_, n) => ({ productId: `p-${n}`, sku: `SKU-${n}`, name: `Antipasti tray ${n}`, allergens, labelledAllergens: [] })),
+    };
+    const body = JSON.stringify(big);
+    const bigCorrelation = `e2e-big-${suffix}`;
+    const res = await call('/api/v1/compliance/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': bigCorrelation },
+      body,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data.summary.violationCount).toBe(1000);
+    expect(JSON.stringify(res.body).length).toBeLessThan(body.length * 4);
+
+    const laterCorrelation = `e2e-after-big-${suffix}`;
+    const later = await call('/api/v1/compliance/validate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': laterCorrelation },
+      body: JSON.stringify(validation(`order-after-big-${suffix}`)),
+    });
+    expect(later.status).toBe(201);
+    for (const correlationId of [bigCorrelation, laterCorrelation]) {
+      await waitFor(async () => {
+        const { body: audit } = await call(`/api/v1/admin/audit?correlationId=${correlationId}`);
+        return audit.data?.length === 1 ? audit.data : undefined;
+      }, `the audit entry of ${correlationId}`, 30_000);
+    }
+  });
+});
+
 describe('bad input through the gateway', () => {
   const post = (body: string, contentType = 'application/json') =>
     call('/api/v1/compliance/validate', { method: 'POST', headers: { 'content-type': contentType }, body });

@@ -106,6 +106,21 @@ describe('evaluateCompliance', () => {
     ]);
   });
 
+  it('names every unlabelled allergen of a product in one finding, at most 32 to a finding', () => {
+    const supply = compliantEuSupply();
+    const allergens = EU.allergenLabelling.allergens;
+    const tray = { sku: 'TRAY', name: 'Tray', allergens: [...allergens], labelledAllergens: [], originCountry: 'IT' };
+    const one = evaluateCompliance(EU, { ...supply, products: [tray] }, NOW).violations;
+    expect(one).toEqual([expect.objectContaining({ code: 'ALLERGEN_NOT_LABELLED', allergens: [...allergens], allergen: allergens[0] })]);
+    expect(one[0]!.message).toBe(`TRAY contains ${allergens.length} allergens its label does not declare`);
+    // A rule set regulating 40 codes, a product containing all of them: 32 + 8.
+    const many = Array.from({ length: 40 }, (_, n) => `code${n}`);
+    const wide = { ...EU, allergenLabelling: { required: true, allergens: many } };
+    const findings = evaluateCompliance(wide, { ...supply, products: [{ ...tray, allergens: many }] }, NOW).violations;
+    expect(findings.map((finding) => finding.allergens?.length)).toEqual([32, 8]);
+    expect(findings.flatMap((finding) => finding.allergens)).toEqual(many);
+  });
+
   it('ignores allergens the market does not regulate, and labelling where it is not mandatory', () => {
     const product = { sku: 'X', name: 'Celery salt', allergens: ['celery'], labelledAllergens: [], originCountry: 'DE' };
     const us = rulesOf('US');

@@ -47,6 +47,7 @@ const FindingSchema = new Schema(
     productId: String,
     product: String,
     allergen: String,
+    allergens: { type: [String], default: undefined },
   },
   { _id: false },
 );

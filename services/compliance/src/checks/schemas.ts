@@ -57,7 +57,10 @@ export const ValidateBodySchema = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'A proposed supply. Give the market, or the delivery country (mapped to its market), or both.',
+    description:
+      'A proposed supply. Give the market, or the delivery country (mapped to its market), or both; when both are given the country must belong to that market.',
+    // At least one of the two: stated in the schema so generated clients know it.
+    anyOf: [{ required: ['market'] }, { required: ['deliveryCountry'] }],
   },
 );
 export type ValidateBody = Static<typeof ValidateBodySchema>;
@@ -71,15 +74,28 @@ const FindingFields = {
   productId: Type.Optional(Type.String()),
   product: Type.Optional(Type.String()),
   allergen: Type.Optional(Type.String()),
+  allergens: Type.Optional(Type.Array(Type.String(), { description: 'Every unlabelled allergen of the product' })),
 };
 const ViolationSchema = Type.Object({ code: Type.Union(VIOLATION_CODES.map((code) => Type.Literal(code))), ...FindingFields });
 const WarningSchema = Type.Object({ code: Type.Union(WARNING_CODES.map((code) => Type.Literal(code))), ...FindingFields });
 
+export const CheckSummarySchema = Type.Object(
+  {
+    violationCount: Type.Integer({ minimum: 0 }),
+    warningCount: Type.Integer({ minimum: 0 }),
+    violationsByCode: Type.Array(Type.Object({ code: Type.String(), count: Type.Integer({ minimum: 1 }) })),
+  },
+  { description: 'Counts of the findings, per code in order of first appearance' },
+);
+
 export const CheckSchema = Type.Object({
   id: Type.String(),
   passed: Type.Boolean(),
-  violations: Type.Array(ViolationSchema),
+  violations: Type.Array(ViolationSchema, {
+    description: 'Every violation found: one per certificate rule, at most two per product (allergens are grouped per product)',
+  }),
   warnings: Type.Array(WarningSchema),
+  summary: CheckSummarySchema,
   market: Type.String(),
   ruleSetVersion: Type.Integer(),
   deliveryCountry: Type.Optional(Type.String()),

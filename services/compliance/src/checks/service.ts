@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError, stageEvent, type EventContext } from '@foodxchange/service-kit';
 import { TOPICS } from '@foodxchange/contracts';
 import { blocOfCountry, marketForCountry } from '../markets/markets.js';
-import { evaluateCompliance, startInstant, endInstant } from '../rules/evaluate.js';
+import { countByCode, evaluateCompliance, startInstant, endInstant } from '../rules/evaluate.js';
 import type { RuleSetModel } from '../rules/model.js';
 import { getRuleSet, knownMarkets, toRules, type RuleSetView } from '../rules/service.js';
 import { complianceCheckedData } from './events.js';
@@ -22,6 +22,11 @@ export function toCheckView(doc: CheckDoc): CheckView {
     passed: doc.passed,
     violations: doc.violations,
     warnings: doc.warnings,
+    summary: {
+      violationCount: doc.violations.length,
+      warningCount: doc.warnings.length,
+      violationsByCode: countByCode(doc.violations),
+    },
     market: doc.market,
     ruleSetVersion: doc.ruleSetVersion,
     supplierCompanyId: doc.supplierCompanyId,

@@ -64,6 +64,8 @@ export interface Finding<Code extends string> {
   productId?: string;
   product?: string;
   allergen?: string;
+  /** Every allergen a finding is about (one finding per product, not one per allergen). */
+  allergens?: string[];
 }
 export type Violation = Finding<ViolationCode>;
 export type Warning = Finding<WarningCode>;
@@ -75,6 +77,8 @@ export interface Evaluation {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Allergens one finding names at most (the `compliance.checked` contract's bound). */
+export const MAX_ALLERGENS_PER_FINDING = 32;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Start of validity: a plain date means from the start of that day (UTC). */
@@ -199,18 +203,29 @@ export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, 
     const label = productLabel(product, itemIndex);
     if (rules.allergenLabelling.required) {
       const labelled = new Set(product.labelledAllergens.map(normAllergen));
-      for (const allergen of new Set(product.allergens.map(normAllergen))) {
-        if (regulated.has(allergen) && !labelled.has(allergen)) {
-          violations.push({
-            code: 'ALLERGEN_NOT_LABELLED',
-            rule: 'allergenLabelling',
-            itemIndex,
-            ...(product.productId ? { productId: product.productId } : {}),
-            product: label,
-            allergen,
-            message: `${label} contains ${allergen}, which its label does not declare`,
-          });
-        }
+      // One finding per product naming every unlabelled allergen: the answer grows with the
+      // products sent, not with products × allergens.
+      const unlabelled = [...new Set(product.allergens.map(normAllergen))].filter(
+        (allergen) => regulated.has(allergen) && !labelled.has(allergen),
+      );
+      // At most MAX_ALLERGENS_PER_FINDING per finding (the event contract's bound): a product
+      // with more gets a second finding.
+      for (let start = 0; start < unlabelled.length; start += MAX_ALLERGENS_PER_FINDING) {
+        const group = unlabelled.slice(start, start + MAX_ALLERGENS_PER_FINDING);
+        violations.push({
+          code: 'ALLERGEN_NOT_LABELLED',
+          rule: 'allergenLabelling',
+          itemIndex,
+          ...(product.productId ? { productId: product.productId } : {}),
+          product: label,
+          allergen: group[0]!,
+          allergens: group,
+          // The list is in `allergens`; the message stays short however many there are.
+          message:
+            group.length === 1
+              ? `${label} contains ${group[0]}, which its label does not declare`
+              : `${label} contains ${group.length} allergens its label does not declare`,
+        });
       }
     }
     if (rules.originTracking.required && !product.originCountry) {
@@ -226,4 +241,11 @@ export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, 
   });
 
   return { passed: violations.length === 0, violations, warnings };
+}
+
+/** Counts per code, in order of first appearance (the summary a check and its event carry). */
+export function countByCode(findings: readonly { code: string }[]): { code: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const finding of findings) counts.set(finding.code, (counts.get(finding.code) ?? 0) + 1);
+  return [...counts].map(([code, count]) => ({ code, count }));
 }
