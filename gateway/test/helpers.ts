@@ -1,6 +1,8 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { buildService, Envelope, ok, serviceKit, type ServiceApp } from '@foodxchange/service-kit';
+import { AppError, buildService, Envelope, ok, serviceKit, type ServiceApp } from '@foodxchange/service-kit';
 import app, { service } from '../src/app.js';
 import { UPSTREAMS, urlVariable } from '../src/upstreams.js';
 
@@ -16,6 +18,8 @@ export interface Upstream {
   server: FastifyInstance;
   url: string;
   failing: boolean;
+  /** Calls that reached `<prefix>/flaky`. */
+  readonly flakyCalls: number;
 }
 
 /**
@@ -24,7 +28,7 @@ export interface Upstream {
  */
 export async function startUpstream(name: string): Promise<Upstream> {
   const prefix = UPSTREAMS.find((u) => u.name === name)!.prefixes[0]!;
-  const state = { failing: false };
+  const state = { failing: false, flakyCalls: 0 };
   const definition = { name, version: '9.9.9', description: `${name} stand-in`, defaultPort: 0 };
   const upstreamApp: ServiceApp = async (fastify, { config }) => {
     await fastify.register(serviceKit, { service: definition, config, mongo: false });
@@ -50,8 +54,9 @@ export async function startUpstream(name: string): Promise<Upstream> {
       },
       async (request, reply) => reply.code(201).send(ok(request.body as { name: string; quantity: number })),
     );
-    fastify.get(`${prefix}/flaky`, { schema: { hide: true } }, async (_request, reply) => {
-      if (state.failing) return reply.code(500).send({ success: false, error: { code: 'INTERNAL_ERROR', message: 'boom' } });
+    fastify.get(`${prefix}/flaky`, { schema: { hide: true } }, async () => {
+      state.flakyCalls += 1;
+      if (state.failing) throw new AppError(500, 'INTERNAL_ERROR', 'boom');
       return ok({ fine: true });
     });
     fastify.get(`${prefix}/slow`, { schema: { hide: true } }, async () => {
@@ -70,7 +75,56 @@ export async function startUpstream(name: string): Promise<Upstream> {
     set failing(value: boolean) {
       state.failing = value;
     },
+    get flakyCalls() {
+      return state.flakyCalls;
+    },
   };
+}
+
+export interface ScriptedUpstream {
+  server: Server;
+  url: string;
+  /** Requests received, by `METHOD path` (without the query). */
+  hits: Map<string, number>;
+  hitsOf(method: string, path: string): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A plain HTTP server on a real port whose answers a test scripts exactly (drop the connection,
+ * answer like a draining replica, stream events, hold a reply): the faults a real service shows
+ * only at the wrong moment.
+ */
+export async function startScripted(handle: (req: IncomingMessage, res: ServerResponse) => void): Promise<ScriptedUpstream> {
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    hitsOf: (method, path) => hits.get(`${method} ${path}`) ?? 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The kit's envelope, as a scripted upstream answers it. */
+export function envelope(body: { data?: unknown; error?: { code: string; message: string } }): string {
+  const metadata = { timestamp: new Date().toISOString(), requestId: 'scripted', version: 'v1' };
+  return JSON.stringify(body.error ? { success: false, ...body, metadata } : { success: true, ...body, metadata });
+}
+
+export function answerJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
 }
 
 export async function startGateway(urls: Record<string, string>, extra: Record<string, unknown> = {}): Promise<FastifyInstance> {
