@@ -5,8 +5,13 @@ import type { FastifyInstance } from 'fastify';
 import { Envelope, ErrorCode, HealthReportSchema, metadataFor } from '@foodxchange/service-kit';
 import { UPSTREAMS, type GatewaySettings } from '../upstreams.js';
 
+/**
+ * One service as the gateway sees it: `up`, `degraded` (ready and serving, with a non-critical
+ * dependency down, e.g. Kafka while the outbox holds its events: its readiness answers 200 with
+ * `status: 'degraded'`) or `down` (not ready, or no answer).
+ */
 const ServiceHealthSchema = Type.Object({
-  status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  status: Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]),
   latencyMs: Type.Number(),
   url: Type.String(),
   version: Type.Optional(Type.String()),
@@ -33,9 +38,10 @@ async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySett
         bodyTimeout: settings.healthTimeoutMs,
       });
       const body = (await res.body.json().catch(() => undefined)) as
-        | { data?: { version?: string; checks?: Record<string, unknown> }; error?: { message?: string } }
+        | { data?: { status?: string; version?: string; checks?: Record<string, unknown> }; error?: { message?: string } }
         | undefined;
-      const health: ServiceHealth = { status: res.statusCode === 200 ? 'up' : 'down', latencyMs: latency(), url };
+      const status = res.statusCode !== 200 ? 'down' : body?.data?.status === 'degraded' ? 'degraded' : 'up';
+      const health: ServiceHealth = { status, latencyMs: latency(), url };
       if (body?.data?.version) health.version = body.data.version;
       if (body?.data?.checks) health.checks = body.data.checks;
       if (res.statusCode !== 200) health.error = body?.error?.message ?? `answered ${res.statusCode}`;
@@ -61,16 +67,23 @@ async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySett
         ...UPSTREAMS.map((upstream) => probe(upstream.name, settings.upstreamUrls[upstream.name]!)),
       ]);
       const services = Object.fromEntries(UPSTREAMS.map((upstream, i) => [upstream.name, results[i]!]));
-      const up = results.filter((result) => result.status === 'up').length;
-      const status = up === results.length && gateway.status === 'ok' ? 'ok' : up === 0 ? 'down' : 'degraded';
+      const named = (status: ServiceHealth['status']) => UPSTREAMS.filter((_, i) => results[i]!.status === status).map((u) => u.name);
+      const down = named('down');
+      const degraded = named('degraded');
+      // Compared as a string: the kit's report says 'degraded' once it tells optional dependencies apart.
+      const gatewayStatus: string = gateway.status;
+      if (gatewayStatus === 'down') down.unshift('gateway');
+      else if (gatewayStatus === 'degraded') degraded.unshift('gateway');
+      // Degraded is still ready (200): every service takes traffic. Anything down is a 503, the
+      // platform 'degraded' while some services serve and 'down' when none does.
+      const serving = results.some((result) => result.status !== 'down');
+      const status = down.length > 0 ? (serving ? 'degraded' : 'down') : degraded.length > 0 ? 'degraded' : 'ok';
       const data = { status, gateway, services };
-      if (status === 'ok') return { success: true as const, data, metadata: metadataFor(request.id, request.startedAt) };
-      const down = UPSTREAMS.filter((_, i) => results[i]!.status === 'down').map((u) => u.name);
-      if (gateway.status !== 'ok') down.unshift('gateway');
+      if (down.length === 0) return { success: true as const, data, metadata: metadataFor(request.id, request.startedAt) };
       return (reply as unknown as import('fastify').FastifyReply).code(503).send({
         success: false,
         data,
-        error: { code: ErrorCode.SERVICE_UNAVAILABLE, message: `Not ready: ${down.join(', ')}` },
+        error: { code: ErrorCode.SERVICE_UNAVAILABLE, message: `Not ready: ${down.join(', ')}`, details: { down, degraded } },
         metadata: metadataFor(request.id, request.startedAt),
       });
     },
