@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { UPSTREAMS } from '../src/upstreams.js';
@@ -15,7 +16,9 @@ beforeAll(async () => {
   gateway = await startGateway(urls, {
     UPSTREAM_TIMEOUT_MS: 500,
     BREAKER_VOLUME_THRESHOLD: 3,
-    BREAKER_RESET_MS: 800,
+    // Long enough that an open breaker cannot turn half-open between two calls of a test, even on
+    // a loaded machine; the test waits for the transition itself.
+    BREAKER_RESET_MS: 5000,
     GATEWAY_INSTANCE: 'gw-test',
   });
   base = urlOf(gateway);
@@ -27,7 +30,6 @@ afterAll(async () => {
 });
 
 async function call(path: string, init: RequestInit = {}) {
-  const started = performance.now();
   const res = await fetch(`${base}${path}`, init);
   const text = await res.text();
   let body: any = text;
@@ -36,7 +38,7 @@ async function call(path: string, init: RequestInit = {}) {
   } catch {
     /* html or text */
   }
-  return { status: res.status, headers: res.headers, body, ms: performance.now() - started };
+  return { status: res.status, headers: res.headers, body };
 }
 
 describe('routing', () => {
@@ -93,19 +95,21 @@ describe('routing', () => {
   });
 });
 
+// What makes these fast is what ended them (a refused connection, the gateway's own timeout),
+// shown by the reason each answer gives: no clock is read, so a loaded machine cannot fail them.
 describe('failures are fast 503 envelopes', () => {
   it('a service that is down', async () => {
     const res = await call('/api/v1/notifications/anything');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'The notification service is unavailable' } });
-    expect(res.ms).toBeLessThan(1000);
+    expect(res.body.error.details.reason).toMatch(/ECONNREFUSED/);
   });
 
   it('a service that hangs, within the timeout', async () => {
+    // The service answers after 3 s; the gateway's 500 ms timeout answers first.
     const res = await call('/api/v1/compliance/slow');
     expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
-    expect(res.ms).toBeLessThan(1500);
+    expect(res.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { service: 'compliance', reason: 'Gateway Timeout' } });
   });
 
   it('opens the breaker on repeated 5xx, rejects without calling, and closes after recovery', async () => {
@@ -120,13 +124,17 @@ describe('failures are fast 503 envelopes', () => {
     expect(gateway.breakers.get('order')!.opened).toBe(true);
     expect(failures).toBeLessThanOrEqual(6);
     order.failing = false; // recovered, but the open breaker must not even ask yet
+    const breaker = gateway.breakers.get('order')!;
+    const calls = order.flakyCalls;
+    const rejects = breaker.stats.rejects;
     const rejected = await call('/api/v1/orders/flaky');
     expect(rejected.status).toBe(503);
     expect(rejected.body.error.details).toMatchObject({ service: 'order' });
-    expect(rejected.ms).toBeLessThan(100);
+    expect(order.flakyCalls).toBe(calls);
+    expect(breaker.stats.rejects).toBe(rejects + 1);
     const metrics = await call('/metrics');
     expect(metrics.body).toMatch(/gateway_breaker_state\{[^}]*service="order"[^}]*\} 2/);
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    if (!breaker.halfOpen) await once(breaker, 'halfOpen');
     expect((await call('/api/v1/orders/flaky')).status).toBe(200);
     expect(gateway.breakers.get('order')!.closed).toBe(true);
     // Other services were never affected.
