@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { startNginx, type RunningNginx } from '../../scripts/nginx.js';
@@ -27,6 +28,22 @@ afterAll(async () => {
   await Promise.all(gateways.map((g) => g.close()));
   await order?.server.close();
 });
+
+function readJson(res: IncomingMessage): Promise<any> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('end', () => {
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(new Error(`not JSON: ${text.slice(0, 200)}`, { cause: error }));
+      }
+    });
+    res.on('error', reject);
+  });
+}
 
 describe('nginx → two gateways', () => {
   it('spreads requests over both replicas', async () => {
@@ -58,6 +75,38 @@ describe('nginx → two gateways', () => {
     expect(fresh.data.requestId).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('passes the client address chain on: client, then each proxy', async () => {
+    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    // nginx appends the client's peer address, the gateway appends nginx's.
+    expect(((await res.json()) as any).data.forwardedFor).toBe('203.0.113.7, 127.0.0.1, 127.0.0.1');
+  });
+
+  it('answers a body past its limit with the 413 envelope, not its HTML page', async () => {
+    // nginx decides on the declared length alone, so no body needs to be sent.
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(`${nginx.url}/api/v1/orders/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(3 * 1024 * 1024), 'x-request-id': 'req-too-large-1' },
+      });
+      req.on('response', (answer) => {
+        resolve(answer);
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    const body = await readJson(res);
+    res.socket?.destroy();
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(body).toMatchObject({
+      success: false,
+      error: { code: 'PAYLOAD_TOO_LARGE' },
+      metadata: { requestId: 'req-too-large-1', version: 'v1' },
+    });
+    expect(Number.isNaN(Date.parse(body.metadata.timestamp))).toBe(false);
+  });
+
   it('keeps answering when one replica goes down', async () => {
     await gateways[0]!.close();
     for (let i = 0; i < 10; i += 1) {
@@ -67,12 +116,32 @@ describe('nginx → two gateways', () => {
     }
   });
 
+  it('answers with the 502 envelope when no replica is left', async () => {
+    await gateways[1]!.close();
+    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-request-id': 'req-nobody-home-1' } });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(await res.json()).toMatchObject({
+      success: false,
+      error: { code: 'SERVICE_UNAVAILABLE', message: 'No gateway is answering' },
+      metadata: { requestId: 'req-nobody-home-1', version: 'v1' },
+    });
+    // A caller's id that could break the JSON (or the logs) is replaced, as the services do.
+    const odd = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-request-id': 'a"},"x":"y' } });
+    expect(odd.status).toBe(502);
+    expect(((await odd.json()) as any).metadata.requestId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it('keeps the local template’s rules identical to the compose config', () => {
     const section = (file: string) => {
       const text = readFileSync(fileURLToPath(new URL(`../../nginx/${file}`, import.meta.url)), 'utf8');
-      const headers = text.slice(text.indexOf('# security-headers:begin'), text.indexOf('# security-headers:end'));
+      const between = (begin: string, end: string) => text.slice(text.indexOf(begin), text.indexOf(end));
+      const headers = between('# security-headers:begin', '# security-headers:end');
+      const errors = between('# error-envelopes:begin', '# error-envelopes:end');
+      const requestIds = between('map $http_x_request_id', 'upstream foodxchange_gateways').split('\n').filter((l) => !l.trim().startsWith('#'));
       const location = text.slice(text.indexOf('location / {'), text.indexOf('}', text.indexOf('location / {')));
-      return { headers, location: location.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) };
+      return { headers, errors, requestIds, location: location.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) };
     };
     expect(section('local.conf.template')).toEqual(section('nginx.conf'));
   });
