@@ -133,6 +133,8 @@ describe('GET /admin/audit', () => {
       ['from=yesterday', 'querystring.from'],
       ['colour=red', 'querystring.colour'],
       ['from=2025-03-02T00:00:00Z&to=2025-03-01T00:00:00Z', 'querystring.to'],
+      ['from=2025-03-01T00:00:00Z&to=2025-03-01T00:00:00Z', 'querystring.to'],
+      ['from=2025-03-01T01:00:00%2B01:00&to=2025-03-01T00:00:00Z', 'querystring.to'],
     ];
     for (const [query, field] of cases) {
       const res = await server.inject({ url: `/api/v1/admin/audit?${query}` });
@@ -140,6 +142,13 @@ describe('GET /admin/audit', () => {
       expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
       expect(Object.keys(res.json().error.fields), query).toContain(field);
     }
+  });
+
+  it('states in its OpenAPI schema the range rule the handler enforces', async () => {
+    const doc = (await server.inject({ url: '/openapi.json' })).json();
+    const parameters: Array<{ name: string; in: string; description?: string }> = doc.paths['/api/v1/admin/audit'].get.parameters;
+    const to = parameters.find((parameter) => parameter.in === 'query' && parameter.name === 'to');
+    expect(to?.description).toMatch(/must be later than `from`/);
   });
 
   it('answers an unknown event id with the 404 envelope', async () => {

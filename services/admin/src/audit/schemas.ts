@@ -30,10 +30,20 @@ export const AuditQuerySchema = Type.Object(
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Event time at or after' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Event time before' })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Event time at or after (inclusive)' })),
+    to: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'Event time before (exclusive). With `from`, must be later than `from`: an empty range is a 400 on `querystring.to`.',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // JSON Schema cannot compare two fields, so the rule the handler enforces is stated here,
+    // where generated clients and the OpenAPI document carry it.
+    description: 'Filters combine with AND. The time range is [from, to): when both are given, `to` must be later than `from` (equal or earlier is refused).',
+  },
 );
 export type AuditQuery = Static<typeof AuditQuerySchema>;
 
