@@ -117,7 +117,7 @@ export async function startScripted(handle: (req: IncomingMessage, res: ServerRe
 }
 
 /** The kit's envelope, as a scripted upstream answers it. */
-export function envelope(body: { data?: unknown; error?: { code: string; message: string } }): string {
+export function envelope(body: { data?: unknown; error?: { code: string; message: string; details?: unknown } }): string {
   const metadata = { timestamp: new Date().toISOString(), requestId: 'scripted', version: 'v1' };
   return JSON.stringify(body.error ? { success: false, ...body, metadata } : { success: true, ...body, metadata });
 }

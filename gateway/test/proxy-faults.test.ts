@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { SHUTTING_DOWN } from '@foodxchange/service-kit';
 import { waitFor } from '@foodxchange/service-kit/testing';
 import { UPSTREAMS } from '../src/upstreams.js';
 import { answerJson, envelope, startGateway, startScripted, urlOf, type ScriptedUpstream } from './helpers.js';
@@ -22,10 +23,13 @@ const EVENT_INTERVAL_MS = 1000; // over three times the short timeout: a body ti
 const heldPosts: ServerResponse[] = [];
 const uploads: { bytes: number; completed: boolean; closed: boolean }[] = [];
 const dropped = new Set<string>();
+/** Tags (`?tag=`) of the event streams whose upstream response has closed. */
+const closedStreams = new Set<string>();
 
 function drainingAnswer(res: ServerResponse): void {
-  // What a closing replica answers: Fastify adds `Connection: close` to every answer while closing.
-  answerJson(res, 503, envelope({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The service is shutting down' } }), { connection: 'close' });
+  // What a closing kit service answers (and Fastify adds `Connection: close` to every answer while closing).
+  const body = envelope({ error: { code: 'SERVICE_UNAVAILABLE', message: 'This instance is shutting down', details: { reason: SHUTTING_DOWN } } });
+  answerJson(res, 503, body, { connection: 'close' });
 }
 
 function script(req: IncomingMessage, res: ServerResponse): void {
@@ -79,7 +83,10 @@ function script(req: IncomingMessage, res: ServerResponse): void {
       const send = () => res.write(`id: ${++sent}\ndata: {"n":${sent}}\n\n`);
       send();
       const timer = setInterval(() => (sent < 10 ? send() : res.end()), EVENT_INTERVAL_MS);
-      res.on('close', () => clearInterval(timer));
+      res.on('close', () => {
+        clearInterval(timer);
+        closedStreams.add(new URL(req.url ?? '', 'http://x').searchParams.get('tag') ?? '');
+      });
       return;
     }
     case '/api/v1/auth/headers':
@@ -259,6 +266,24 @@ describe('a rolling restart', () => {
     }
     controller.abort();
     expect(text).toContain('data: {"n":3}');
+  });
+
+  it('an event stream does not hold up the gateway’s own shutdown: it is ended, and so is its upstream call', async () => {
+    const closing = await startGateway(Object.fromEntries(UPSTREAMS.map((u) => [u.name, upstream.url])));
+    const res = await streamClient(`${urlOf(closing)}/api/v1/notifications/stream?tag=shutdown`, { headers: { accept: 'text/event-stream' } });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('data: {"n":1}');
+    await closing.close();
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    // Ended cleanly long before the service's stream would have (ten events, one a second).
+    expect(rest).not.toContain('data: {"n":10}');
+    await waitFor(() => closedStreams.has('shutdown'), { what: 'the upstream stream to be dropped' });
   });
 
   it('a plain call that goes silent mid-body is still cut by the timeout', async () => {

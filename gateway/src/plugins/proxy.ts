@@ -114,6 +114,20 @@ class UpstreamAgent extends Agent {
   }
 }
 
+/** A proxied stream, ended from outside: the client's response is ended and the upstream call dropped. */
+function endsWithUpstream(reply: FastifyReply, res: UpstreamResponse) {
+  return {
+    end() {
+      res.stream.unpipe(reply.raw);
+      res.stream.destroy();
+      reply.raw.end();
+    },
+    once(event: 'close', listener: () => void) {
+      reply.raw.once(event, listener);
+    },
+  };
+}
+
 const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
 
 /**
@@ -225,6 +239,10 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
         // connection to the gateway.
         if (res.headers.connection !== undefined) upstreamReply.removeHeader('connection');
         if (res.headers['keep-alive'] !== undefined) upstreamReply.removeHeader('keep-alive');
+        // An event stream stays open until its client leaves: the kit ends it when the gateway
+        // closes, so a rolling restart of the gateway does not wait for the kill timeout.
+        const type = res.headers['content-type'];
+        if (typeof type === 'string' && type.startsWith('text/event-stream')) app.streams.track(endsWithUpstream(upstreamReply, res));
         void upstreamReply.send(res.stream);
       },
       onError: (upstreamReply: FastifyReply, { error }: { error: Error }) => {
