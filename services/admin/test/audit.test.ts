@@ -70,7 +70,7 @@ describe('audit consumer', () => {
 
   it('treats a second insert of the same event as already recorded (duplicate key)', async () => {
     const event = notificationEvent();
-    const context = { app: server, log: server.log, topic: TEST_TOPIC, partition: 0, offset: '1', attempt: 1 };
+    const context = { app: server, log: server.log, topic: TEST_TOPIC, partition: 0, offset: '1', attempt: 1, heartbeat: async () => {} };
     await recordAuditEvent(event, context);
     await expect(recordAuditEvent(event, { ...context, offset: '2' })).resolves.toBeUndefined();
     const docs = await auditEventModel(server.mongo).find({ _id: event.id }).lean();
