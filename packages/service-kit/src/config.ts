@@ -29,8 +29,23 @@ export const BaseConfigSchema = Type.Object({
     default: '',
     description: 'Namespace put before every topic on the broker (tests use one so their events never reach a running platform)',
   }),
+  KAFKA_SESSION_TIMEOUT_MS: Type.Integer({
+    minimum: 6000,
+    default: 30_000,
+    description: 'Consumer group session: a member silent this long loses its partitions (the kit heartbeats during handlers and backoff)',
+  }),
+  KAFKA_HEARTBEAT_INTERVAL_MS: Type.Integer({
+    minimum: 100,
+    default: 3000,
+    description: 'How often a consumer heartbeats; keep it under a third of the session timeout',
+  }),
   CONSUMER_MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 5 }),
   CONSUMER_BACKOFF_MS: Type.Integer({ minimum: 1, default: 200 }),
+  CONSUMER_CLAIM_LEASE_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: "How long a handler's claim on an event outlives its holder's last renewal (a crashed replica delays the event this long)",
+  }),
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   ELASTICSEARCH_URL: Type.String({ default: 'http://127.0.0.1:9200' }),

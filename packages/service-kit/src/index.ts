@@ -40,7 +40,15 @@ export {
 export { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
 export { MAX_JSON_DEPTH } from './http/bad-input.js';
 export { SHUTTING_DOWN, StreamRegistry, type LongLivedStream } from './http/lifecycle.js';
-export { HealthReportSchema, type HealthReport, type HealthCheck, type DependencyStatus } from './plugins/health.js';
+export {
+  HealthReportSchema,
+  type HealthReport,
+  type HealthCheck,
+  type HealthCheckOptions,
+  type HealthStatus,
+  type LivenessCheck,
+  type DependencyStatus,
+} from './plugins/health.js';
 export { connectMongo, ensureIndexes } from './plugins/mongo.js';
 export { ensureTopics, type EventBus } from './plugins/kafka.js';
 export {
@@ -63,9 +71,16 @@ export {
 export {
   DLQ_HEADERS,
   EventConsumer,
+  processedEventId,
   processedEventModel,
   subscribe,
+  subscribeBroadcast,
   subscribeRaw,
+  type ConsumerOptions,
+  type ConsumerOutcome,
+  type ProcessedStatus,
+  type SubscribeOptions,
+  type SubscriptionMode,
   type EventHandler,
   type EventHandlerContext,
   type ProcessedEvent,

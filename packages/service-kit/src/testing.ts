@@ -69,6 +69,9 @@ export interface ReadRecord {
   offset: string;
   key: string | null;
   value: string | null;
+  /** The bytes as they are on the broker (key and value above are their UTF-8 reading). */
+  keyBytes: Buffer | null;
+  valueBytes: Buffer | null;
   headers: Record<string, string>;
 }
 
@@ -103,6 +106,8 @@ export async function readTopicFromNow(contractTopic: string): Promise<{ records
         offset: message.offset,
         key: message.key?.toString() ?? null,
         value: message.value?.toString() ?? null,
+        keyBytes: message.key ?? null,
+        valueBytes: message.value ?? null,
         headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
       });
     },

@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, ConfigError, describeError, fieldErrors, isRetryable, loadServiceConfig, PermanentError } from '../src/index.js';
+import {
+  backoffDelay,
+  ConfigError,
+  ConflictError,
+  describeError,
+  fieldErrors,
+  isRetryable,
+  loadServiceConfig,
+  NotFoundError,
+  PermanentError,
+  RateLimitError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../src/index.js';
 
 const service = { name: 'order', version: '0.1.0', description: 'orders', defaultPort: 3006 };
 
@@ -35,6 +48,21 @@ describe('backoff', () => {
     expect(isRetryable(new PermanentError('bad invariant'))).toBe(false);
     const contract = Object.assign(new Error('bad data'), { name: 'ContractViolationError' });
     expect(isRetryable(contract)).toBe(false);
+  });
+
+  it('sends 4xx-class and duplicate-key errors straight to the DLQ, retries "later" answers', () => {
+    expect(isRetryable(new ValidationError('bad order'))).toBe(false);
+    expect(isRetryable(new NotFoundError('Order 42'))).toBe(false);
+    expect(isRetryable(new ConflictError('already confirmed'))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('HTTP 422'), { statusCode: 422 }))).toBe(false);
+    expect(isRetryable(Object.assign(new Error('E11000 duplicate key'), { code: 11000 }))).toBe(false);
+    // Try-again-later answers and server-side failures are retried.
+    expect(isRetryable(new RateLimitError())).toBe(true);
+    expect(isRetryable(Object.assign(new Error('timeout'), { statusCode: 408 }))).toBe(true);
+    expect(isRetryable(new ServiceUnavailableError('catalog'))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('bad gateway'), { statusCode: 502 }))).toBe(true);
+    // An explicit mark wins: a busy lock is a 409 that clears by itself.
+    expect(isRetryable(Object.assign(new ConflictError('someone else is changing this'), { retryable: true }))).toBe(true);
   });
 });
 

@@ -206,6 +206,44 @@ describe('replay', () => {
     });
   });
 
+  it('keeps a record with NUL bytes and invalid UTF-8 byte-exact, lists it and replays exactly those bytes', async () => {
+    const marker = `binary-${uniqueSuffix()}`;
+    // A key and a value no text column can hold: NUL, a lone continuation byte, an invalid lead.
+    const key = Buffer.concat([Buffer.from(marker), Buffer.from([0x00, 0xc3])]);
+    const value = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0x00, 0xff, 0x80, 0xfe]), Buffer.from('"}'), Buffer.from([0x00])]);
+    await producer.send({
+      topic: testTopic(DLQ),
+      messages: [{ key, value, headers: dlqHeaders({ [DLQ_HEADERS.error]: 'name "To\u0000mato" refused' }) }],
+    });
+    const letter = await waitFor(
+      async () => {
+        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
+        return (res.json().data as Array<{ id: string; keyBase64: string | null }>).find((item) => item.keyBase64 === key.toString('base64'));
+      },
+      { timeoutMs: 20_000, what: 'the binary dead letter' },
+    );
+    expect(letter).toMatchObject({
+      key: null,
+      value: null,
+      valueBase64: value.toString('base64'),
+      error: { message: 'name "To\uFFFDmato" refused' },
+      status: 'pending',
+    });
+    // The consumer is not wedged by it: a later dead letter is still recorded.
+    const after = notificationEvent();
+    await deadLetter(after);
+    await waitFor(() => findByEventId(after.id), { timeoutMs: 20_000, what: 'a dead letter after the binary one' });
+
+    const res = await replay(letter.id);
+    expect(res.statusCode).toBe(202);
+    const record = await waitFor(() => reader.records.find((r) => r.headers['x-replayed-from'] === letter.id), {
+      timeoutMs: 20_000,
+      what: 'the replayed binary record',
+    });
+    expect(Buffer.compare(record.keyBytes!, key)).toBe(0);
+    expect(Buffer.compare(record.valueBytes!, value)).toBe(0);
+  });
+
   it('links a replay that failed again to the dead letter it came from', async () => {
     const event = notificationEvent();
     await deadLetter(event, { 'x-replayed-from': 'notification.sent.dlq:0:7' });
@@ -242,7 +280,7 @@ describe('GET /admin/dead-letters', () => {
     expect(Date.parse(newer.recordedAt)).toBeGreaterThanOrEqual(Date.parse(older.recordedAt));
 
     const replayed = await server.inject({ url: '/api/v1/admin/dead-letters?status=replayed' });
-    expect(replayed.json().pagination.total).toBe(3);
+    expect(replayed.json().pagination.total).toBe(4);
     const otherTopic = await server.inject({ url: '/api/v1/admin/dead-letters?topic=order.created' });
     expect(otherTopic.json().pagination.total).toBe(0);
   });

@@ -16,10 +16,27 @@ export class PermanentError extends Error {
   }
 }
 
+/** 4xx answers that do say "try again later": a retry can succeed. */
+const TRANSIENT_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 425, 429]);
+
+/**
+ * Whether another attempt of a failed handler can succeed. Not retried, straight to the DLQ:
+ * errors marked `retryable: false` (PermanentError), contract violations, 4xx-class errors (an
+ * AppError or anything carrying a 400–499 `statusCode`: the request itself is wrong, asking again
+ * gets the same answer) and duplicate-key errors (code 11000: the write already happened or
+ * collides for good). An error marked `retryable: true` is always retried, and so are 408, 425
+ * and 429, which mean "later".
+ */
 export function isRetryable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return true;
-  if ((error as { retryable?: unknown }).retryable === false) return false;
-  return (error as { name?: string }).name !== 'ContractViolationError';
+  const err = error as { retryable?: unknown; name?: unknown; statusCode?: unknown; code?: unknown };
+  if (err.retryable === true) return true;
+  if (err.retryable === false) return false;
+  if (err.name === 'ContractViolationError') return false;
+  if (err.code === 11000) return false;
+  const status = typeof err.statusCode === 'number' ? err.statusCode : undefined;
+  if (status !== undefined && status >= 400 && status < 500 && !TRANSIENT_CLIENT_STATUSES.has(status)) return false;
+  return true;
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

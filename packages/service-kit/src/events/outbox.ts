@@ -14,6 +14,8 @@ export interface OutboxEntry {
   value: string;
   headers: string;
   createdAt: Date;
+  /** 'base64': key and value hold base64 of bytes that are not text (a replayed dead letter). */
+  encoding?: 'base64';
 }
 
 /** Fields the outbox plugin adds to an aggregate. */
@@ -43,6 +45,7 @@ const OutboxEntrySchema = new Schema<OutboxEntry>(
     value: { type: String, required: true },
     headers: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    encoding: { type: String, enum: ['base64'] },
   },
   { _id: false },
 );
@@ -85,9 +88,27 @@ export function outboxEntry<T extends Topic>(
  * An entry that re-sends a record exactly as it was first published (replay of a dead letter):
  * same event id, so consumers that already handled it still recognise it.
  */
-export function rawOutboxEntry(topic: string, key: string, value: string, headers: Record<string, string>): OutboxEntry {
+export function rawOutboxEntry(
+  topic: string,
+  key: string | Buffer,
+  value: string | Buffer,
+  headers: Record<string, string>,
+): OutboxEntry {
   const id = `raw-${randomUUID()}`;
-  return { id, topic, key, value, headers: JSON.stringify(headers), createdAt: new Date() };
+  const entry: OutboxEntry = { id, topic, key: String(key), value: String(value), headers: JSON.stringify(headers), createdAt: new Date() };
+  // Bytes are kept as base64: the database refuses NUL in text, and invalid UTF-8 has no text form.
+  if (Buffer.isBuffer(key) || Buffer.isBuffer(value)) {
+    entry.key = Buffer.from(key).toString('base64');
+    entry.value = Buffer.from(value).toString('base64');
+    entry.encoding = 'base64';
+  }
+  return entry;
+}
+
+/** The key and value to hand to Kafka: the bytes again for a base64 entry. */
+function wireForm(entry: Pick<OutboxEntry, 'key' | 'value' | 'encoding'>): { key: string | Buffer; value: string | Buffer } {
+  if (entry.encoding !== 'base64') return { key: entry.key, value: entry.value };
+  return { key: Buffer.from(entry.key, 'base64'), value: Buffer.from(entry.value, 'base64') };
 }
 
 /**
@@ -162,6 +183,7 @@ export interface QuarantinedEntry {
   key: string;
   value: string;
   headers: string;
+  encoding?: 'base64';
   stagedAt: Date;
   sizeBytes: number;
   error: string;
@@ -199,6 +221,7 @@ const QuarantineSchema = new Schema<QuarantinedEntry>(
     key: String,
     value: String,
     headers: String,
+    encoding: String,
     stagedAt: Date,
     sizeBytes: Number,
     error: String,
@@ -397,6 +420,7 @@ export class OutboxRelay {
       value: entry.value,
       headers: entry.headers,
       createdAt: entry.stagedAt,
+      ...(entry.encoding ? { encoding: entry.encoding } : {}),
     };
     try {
       await this.send([outboxEntry]);
@@ -615,6 +639,7 @@ export class OutboxRelay {
       key: entry.key,
       value: entry.value,
       headers: entry.headers,
+      ...(entry.encoding ? { encoding: entry.encoding } : {}),
       stagedAt: new Date(entry.createdAt),
       sizeBytes: Buffer.byteLength(entry.value),
       error: message,
@@ -638,10 +663,10 @@ export class OutboxRelay {
 
   private async send(entries: OutboxEntry[]): Promise<void> {
     // Map insertion order follows the entries' order, so each topic's messages keep staging order.
-    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    const byTopic = new Map<string, { key: string | Buffer; value: string | Buffer; headers: Record<string, string> }[]>();
     for (const entry of entries) {
       const messages = byTopic.get(entry.topic) ?? [];
-      messages.push({ key: entry.key, value: entry.value, headers: JSON.parse(entry.headers) });
+      messages.push({ ...wireForm(entry), headers: JSON.parse(entry.headers) });
       byTopic.set(entry.topic, messages);
     }
     await this.producer.sendBatch({

@@ -5,8 +5,11 @@ export const DEAD_LETTER_STATUSES = ['pending', 'replayed'] as const;
 export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
 
 /**
- * One record of a `<topic>.dlq`, kept verbatim so it can be replayed. `_id` is
+ * One record of a `<topic>.dlq`, kept byte-exact so it can be replayed. `_id` is
  * `<dlq topic>:<partition>:<offset>`: the record's place in Kafka, unique by construction.
+ * Key and value are stored as base64 (a DLQ holds whatever failed: NUL bytes, which PostgreSQL
+ * under FerretDB refuses in text, or bytes that are not UTF-8 at all), plus a text view when the
+ * bytes are UTF-8 without NUL, so the console and the filters read it as text.
  * Headers are JSON text (their names belong to whoever produced the record).
  */
 export interface DeadLetterDoc extends OutboxFields {
@@ -21,7 +24,13 @@ export interface DeadLetterDoc extends OutboxFields {
   attempts?: number;
   failedAt?: Date;
   error: { message: string; name: string; stack?: string };
+  /** The key's bytes, base64; null when the record had no key. */
+  keyBase64: string | null;
+  /** The key as text when its bytes are UTF-8 without NUL, else null (see keyBase64). */
   key: string | null;
+  /** The value's bytes, base64; null for a tombstone (no value). */
+  valueBase64: string | null;
+  /** The value as text when its bytes are UTF-8 without NUL, else null (see valueBase64). */
   value: string | null;
   /** The record's own headers, `x-dlq-*` removed, as JSON text. */
   headers: string;
@@ -55,7 +64,9 @@ const DeadLetterSchema = new Schema<DeadLetterDoc>(
     attempts: Number,
     failedAt: Date,
     error: { type: ErrorSchema, required: true },
+    keyBase64: { type: String, default: null },
     key: { type: String, default: null },
+    valueBase64: { type: String, default: null },
     value: { type: String, default: null },
     headers: { type: String, required: true },
     eventId: String,

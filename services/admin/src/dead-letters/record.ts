@@ -21,6 +21,29 @@ export function ownHeaders(headers: Record<string, string>): Record<string, stri
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !DLQ_HEADER_SET.has(name) && !name.startsWith('x-dlq-')));
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The bytes as text when that is lossless and storable: valid UTF-8 without NUL (PostgreSQL, under
+ * FerretDB, refuses NUL in text). Otherwise null, and the base64 copy is the only form.
+ */
+export function textView(bytes: Buffer | null): string | null {
+  if (bytes === null) return null;
+  if (bytes.includes(0)) return null;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Header-borne text (error messages quote whatever failed) made storable: NUL becomes U+FFFD. */
+function storable(text: string): string;
+function storable(text: string | undefined): string | undefined;
+function storable(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : text.replaceAll('\u0000', '\uFFFD');
+}
+
 function optionalInt(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d{1,15}$/.test(value)) return undefined;
   return Number(value);
@@ -43,7 +66,9 @@ export function eventFields(value: string | null): { eventId?: string; eventType
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
   const event = parsed as Record<string, unknown>;
-  const text = (field: unknown) => (typeof field === 'string' && field.length > 0 && field.length <= 200 ? field : undefined);
+  // A JSON escape can still smuggle a NUL into a parsed string: such a field is not indexed.
+  const text = (field: unknown) =>
+    typeof field === 'string' && field.length > 0 && field.length <= 200 && !field.includes('\u0000') ? field : undefined;
   const out: { eventId?: string; eventType?: string; subject?: string; correlationId?: string } = {};
   const [eventId, eventType, subject, correlationId] = [text(event.id), text(event.type), text(event.subject), text(event.correlationid)];
   if (eventId) out.eventId = eventId;
@@ -54,11 +79,14 @@ export function eventFields(value: string | null): { eventId?: string; eventType
 }
 
 /**
- * The dead-letter consumer (raw: a DLQ holds whatever failed, garbage included). Records the
- * record verbatim under its Kafka position; a redelivery is a duplicate key = already recorded.
+ * The dead-letter consumer (raw: a DLQ holds whatever failed, garbage and binary included).
+ * Records the record byte-exact under its Kafka position; a redelivery is a duplicate key =
+ * already recorded.
  */
 export async function recordDeadLetter(message: RawMessage, { app, log }: EventHandlerContext): Promise<void> {
-  const h = message.headers;
+  // Header values become JSON text, which escapes NUL; the fields taken out of them are cleaned.
+  const h = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, storable(value)]));
+  const value = textView(message.value);
   const id = deadLetterId(message.topic, message.partition, message.offset);
   try {
     await deadLetterModel(app.mongo).create({
@@ -77,10 +105,12 @@ export async function recordDeadLetter(message: RawMessage, { app, log }: EventH
         name: h[DLQ_HEADERS.errorName] || 'Error',
         stack: h[DLQ_HEADERS.stack] || undefined,
       },
-      key: message.key,
-      value: message.value,
-      headers: JSON.stringify(ownHeaders(h)),
-      ...eventFields(message.value),
+      keyBase64: message.key?.toString('base64') ?? null,
+      key: textView(message.key),
+      valueBase64: message.value?.toString('base64') ?? null,
+      value,
+      headers: JSON.stringify(ownHeaders(message.headers)),
+      ...eventFields(value),
       replayOf: h[REPLAYED_FROM_HEADER] || undefined,
       status: 'pending',
       replayCount: 0,

@@ -15,8 +15,18 @@ export const DeadLetterSchema = Type.Object({
   attempts: Type.Optional(Type.Integer()),
   failedAt: Type.Optional(Type.String({ format: 'date-time' })),
   error: Type.Object({ message: Type.String(), name: Type.String(), stack: Type.Optional(Type.String()) }),
-  key: Type.Union([Type.String(), Type.Null()]),
-  value: Type.Union([Type.String(), Type.Null()], { description: 'The record value as text, verbatim' }),
+  key: Type.Union([Type.String(), Type.Null()], {
+    description: 'The record key as text when it is UTF-8 without NUL bytes; null when absent or binary (see keyBase64)',
+  }),
+  keyBase64: Type.Union([Type.String({ contentEncoding: 'base64' }), Type.Null()], {
+    description: 'The record key byte-exact, base64; null when the record had no key',
+  }),
+  value: Type.Union([Type.String(), Type.Null()], {
+    description: 'The record value as text when it is UTF-8 without NUL bytes; null when absent or binary (see valueBase64)',
+  }),
+  valueBase64: Type.Union([Type.String({ contentEncoding: 'base64' }), Type.Null()], {
+    description: 'The record value byte-exact, base64 (what a replay sends); null for a record without a value',
+  }),
   headers: Type.Record(Type.String(), Type.String(), { description: 'The record headers without x-dlq-*' }),
   eventId: Type.Optional(Type.String()),
   eventType: Type.Optional(Type.String()),

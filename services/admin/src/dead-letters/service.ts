@@ -13,6 +13,17 @@ function parseHeaders(text: string): Record<string, string> {
   }
 }
 
+/**
+ * A dead letter's key or value bytes. Letters recorded before bytes were kept have only the text
+ * (which then was the whole record, as UTF-8).
+ */
+export function bytesOf(doc: Pick<DeadLetterDoc, 'key' | 'keyBase64' | 'value' | 'valueBase64'>, field: 'key' | 'value'): Buffer | null {
+  const base64 = field === 'key' ? doc.keyBase64 : doc.valueBase64;
+  if (typeof base64 === 'string') return Buffer.from(base64, 'base64');
+  const text = doc[field];
+  return typeof text === 'string' ? Buffer.from(text, 'utf8') : null;
+}
+
 /** Whether a dead letter's staged replay has not reached Kafka yet (asked of the outbox relay). */
 export type ReplayInFlight = (doc: DeadLetterDoc) => Promise<boolean>;
 
@@ -25,7 +36,9 @@ export function toDeadLetterView(doc: DeadLetterDoc, replayInFlight: boolean): D
     originalTopic: doc.originalTopic,
     error: { message: doc.error?.message ?? '', name: doc.error?.name ?? 'Error' },
     key: doc.key ?? null,
+    keyBase64: bytesOf(doc, 'key')?.toString('base64') ?? null,
     value: doc.value ?? null,
+    valueBase64: bytesOf(doc, 'value')?.toString('base64') ?? null,
     headers: parseHeaders(doc.headers),
     status: doc.status,
     replayCount: doc.replayCount ?? 0,
@@ -101,7 +114,8 @@ export async function replayDeadLetter(models: ReplayModels, id: string, now = n
   if (!isTopic(doc.originalTopic)) {
     throw new ConflictError(`Cannot replay to ${doc.originalTopic}: not a platform topic`, { originalTopic: doc.originalTopic });
   }
-  if (doc.value === null || doc.value === undefined) {
+  const value = bytesOf(doc, 'value');
+  if (value === null) {
     throw new ConflictError('Nothing to replay: the dead letter has no value', { id });
   }
 
@@ -113,7 +127,12 @@ export async function replayDeadLetter(models: ReplayModels, id: string, now = n
     [REPLAYED_AT_HEADER]: now.toISOString(),
   };
   // Contract events always have a key (the aggregate id); a keyless record is re-sent with an empty one.
-  const entry = rawOutboxEntry(doc.originalTopic, doc.key ?? '', doc.value, headers);
+  // The very bytes that failed: staged as text when key and value are text, else as bytes.
+  const key = bytesOf(doc, 'key');
+  const isText = typeof doc.value === 'string' && (key === null || typeof doc.key === 'string');
+  const entry = isText
+    ? rawOutboxEntry(doc.originalTopic, doc.key ?? '', doc.value!, headers)
+    : rawOutboxEntry(doc.originalTopic, key ?? Buffer.alloc(0), value, headers);
   await models.deadLetters.updateOne(
     { _id: id },
     withStagedEvents({ $set: { status: 'replayed', lastReplayedAt: now }, $inc: { replayCount: 1 } }, [entry]),
