@@ -15,7 +15,8 @@ export const service: ServiceDefinition = {
 };
 
 const app: ServiceApp = async (fastify, { config }) => {
-  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions }, redis: true });
+  // No Redis: nothing here uses it yet, and readiness checks only what the service uses.
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
   // Every admin route is admin-only once identity lands: enforced in this one hook.
   await fastify.register(accessControl);
 

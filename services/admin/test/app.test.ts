@@ -18,7 +18,8 @@ describe('admin service', () => {
     const res = await server.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toMatchObject({ status: 'ok', service: 'admin' });
-    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo', 'redis']);
+    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo']);
+    expect(res.json().data.checks).toMatchObject({ mongo: { critical: true }, kafka: { critical: false } });
   });
 
   it('answers unknown routes with the 404 envelope', async () => {
