@@ -7,6 +7,8 @@ import {
   fieldErrors,
   isRetryable,
   loadServiceConfig,
+  LockBusyError,
+  LockLostError,
   NotFoundError,
   PermanentError,
   RateLimitError,
@@ -63,6 +65,10 @@ describe('backoff', () => {
     expect(isRetryable(Object.assign(new Error('bad gateway'), { statusCode: 502 }))).toBe(true);
     // An explicit mark wins: a busy lock is a 409 that clears by itself.
     expect(isRetryable(Object.assign(new ConflictError('someone else is changing this'), { retryable: true }))).toBe(true);
+    // The kit's own lock errors carry that mark: a consumer waits its turn instead of dead-lettering.
+    expect(isRetryable(new LockBusyError('order:1'))).toBe(true);
+    expect(isRetryable(new LockLostError('order:1', 'lease expired'))).toBe(true);
+    expect(describeError(new LockBusyError('order:1')).status).toBe(409);
   });
 });
 

@@ -53,8 +53,24 @@ export interface AggregateLockOptions {
   now?: () => number;
 }
 
-/** The holder's lease ran out or another writer took the lock over: nothing was saved. */
+/**
+ * Another writer holds the lock past the wait. A 409 to an HTTP client; a consumer retries it with
+ * backoff (it is the definition of "try again later"), rather than dead-lettering at once as the
+ * kit does for other 4xx errors.
+ */
+export class LockBusyError extends ConflictError {
+  readonly retryable = true;
+  constructor(readonly key: string) {
+    super('Someone else is changing this right now; try again', { resource: key });
+  }
+}
+
+/**
+ * The holder's lease ran out or another writer took the lock over: nothing was saved. Retryable
+ * for the same reason as LockBusyError: the next attempt reloads and redoes the change.
+ */
 export class LockLostError extends ConflictError {
+  readonly retryable = true;
   constructor(
     readonly key: string,
     readonly reason: string,
@@ -191,7 +207,7 @@ export class AggregateLocks {
         if (Date.now() < deadline) continue;
       }
       if (Date.now() >= deadline) {
-        throw new ConflictError('Someone else is changing this right now; try again', { resource: key });
+        throw new LockBusyError(key);
       }
       await sleep(Math.min(backoffDelay(attempt, 10, 200), Math.max(1, deadline - Date.now())));
     }
