@@ -50,6 +50,11 @@ export const BaseConfigSchema = Type.Object({
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   ELASTICSEARCH_URL: Type.String({ default: 'http://127.0.0.1:9200' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  TRUST_PROXY: Type.String({
+    default: 'loopback,linklocal,uniquelocal',
+    description:
+      'Peers whose X-Forwarded-For is believed (the nginx hop, the gateway): comma-separated addresses, CIDRs or loopback, linklocal, uniquelocal; true (everyone); or false',
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 });
 
@@ -108,4 +113,16 @@ function stringifyValues(values: Record<string, unknown>): Record<string, string
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) if (value !== undefined) out[key] = String(value);
   return out;
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`: `false`/`true`, or the comma-separated addresses,
+ * ranges and names proxy-addr understands. No hop counts: Fastify cannot check the immediate peer
+ * against a count and so believes nobody (a client could otherwise forge its address).
+ */
+export function trustProxySetting(value: string): boolean | string {
+  const trimmed = value.trim();
+  if (trimmed === 'false' || trimmed === '') return false;
+  if (trimmed === 'true') return true;
+  return trimmed;
 }

@@ -2,6 +2,7 @@ export { default as serviceKit, type ServiceKitOptions } from './kit.js';
 export { buildService, runService, createFastify, type AppOptions, type ServiceApp } from './server.js';
 export {
   loadServiceConfig,
+  trustProxySetting,
   BaseConfigSchema,
   ConfigError,
   type BaseConfig,
@@ -92,4 +93,4 @@ export {
 } from './events/consumer.js';
 export { PermanentError, backoffDelay, isRetryable } from './events/backoff.js';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse, type CallOptions } from './http/service-client.js';
-export { AggregateLocks, LockLostError, LOCK_TOKEN_FIELD, type AggregateLockOptions, type HeldLock } from './persistence/aggregate-lock.js';
+export { AggregateLocks, LockBusyError, LockLostError, LOCK_TOKEN_FIELD, type AggregateLockOptions, type HeldLock } from './persistence/aggregate-lock.js';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin';
 import closeWithGrace from 'close-with-grace';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { loadServiceConfig, type ServiceConfig, type ServiceDefinition } from './config.js';
+import { loadServiceConfig, trustProxySetting, type ServiceConfig, type ServiceDefinition } from './config.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './http/errors.js';
 import { installErrorResponses } from './http/error-responses.js';
 import { installJsonParser } from './http/bad-input.js';
@@ -26,7 +26,14 @@ export type ServiceApp = FastifyPluginAsync<AppOptions>;
  * keys) refused with 400s, 405 with `Allow`, and an envelope 503 while it shuts down. Tests
  * call this and `inject`; `runService` calls it and listens.
  */
-export function createFastify(options: { service: string; version: string; logLevel: string; bodyLimit: number }) {
+export function createFastify(options: {
+  service: string;
+  version: string;
+  logLevel: string;
+  bodyLimit: number;
+  /** Whose X-Forwarded-For to believe for `request.ip` (see TRUST_PROXY); none by default. */
+  trustProxy?: boolean | string;
+}) {
   const app = Fastify({
     logger: {
       level: options.logLevel,
@@ -39,6 +46,8 @@ export function createFastify(options: { service: string; version: string; logLe
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: genRequestId,
     bodyLimit: options.bodyLimit,
+    // The client's address behind nginx and the gateway: rate limits and the audit see the real one.
+    trustProxy: options.trustProxy ?? false,
     // The request's logger carries the correlation id from the start: one child per request,
     // made by Fastify anyway, rather than a second one in a hook.
     childLoggerFactory: (logger, bindings, childOptions, rawRequest) =>
@@ -76,6 +85,7 @@ export async function buildService(
     version: service.version,
     logLevel: config.LOG_LEVEL,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
   }) as unknown as FastifyInstance;
   // Not encapsulated: the decorations the app makes (mongo, events, health …) are reachable
   // on the instance tests and the entry point hold.
