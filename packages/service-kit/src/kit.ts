@@ -42,14 +42,15 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
   app.decorate('config', config);
   app.decorate('service', service);
   const replaced = new Set(opts.replaceRoutes ?? []);
-  await app.register(healthPlugin, { service: service.name, version: service.version, reportRoute: !replaced.has('/health') });
-  await app.register(metricsPlugin, { service: service.name });
+  // OpenAPI first: it collects routes as they are added, the kit's own (health, metrics) included.
   await app.register(openApiPlugin, {
     service: service.name,
     version: service.version,
     description: service.description,
     documentRoute: !replaced.has('/openapi.json'),
   });
+  await app.register(healthPlugin, { service: service.name, version: service.version, reportRoute: !replaced.has('/health') });
+  await app.register(metricsPlugin, { service: service.name });
   if (opts.mongo !== false) await app.register(mongoPlugin, { url: config.MONGO_URL, dbName: config.MONGO_DB });
   if (opts.redis) await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name });
   if (opts.elasticsearch) await app.register(elasticsearchPlugin, { url: config.ELASTICSEARCH_URL });

@@ -10,7 +10,7 @@ export const service: ServiceDefinition = {
 };
 
 const app: ServiceApp = async (fastify, { config }) => {
-  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions }, redis: true });
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
 };
 
 export default app;

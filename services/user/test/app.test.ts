@@ -30,5 +30,8 @@ describe('user service', () => {
   it('publishes its OpenAPI document', async () => {
     const doc = (await server.inject({ url: '/openapi.json' })).json();
     expect(doc.info.title).toBe('FoodXchange user service');
+    // The kit's own routes are documented too, with the error envelope of every status.
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/health/live', '/ops/outbox/quarantine']));
+    expect(Object.keys(doc.paths['/health/ready'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '500', '503']));
   });
 });
