@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
-import { buildService, DLQ_HEADERS } from '@foodxchange/service-kit';
+import { buildService, DLQ_HEADERS, quarantineNotice } from '@foodxchange/service-kit';
 import { dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
@@ -264,6 +264,49 @@ describe('replay', () => {
     );
     const res = await replay(letter.id);
     expect(res.statusCode).toBe(409);
+    expect((await server.inject({ url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
+  });
+
+  it("lists a producer's quarantine notice with its error, and sends its replay to that producer", async () => {
+    // What a service's outbox relay leaves on <topic>.dlq when the broker refuses an entry for good.
+    const eventId = `evt-${uniqueSuffix()}`;
+    const notice = quarantineNotice(
+      {
+        _id: eventId,
+        collectionName: 'notifications',
+        aggregateId: 'ntf-1',
+        topic: TEST_TOPIC,
+        key: 'ntf-1',
+        value: '{}',
+        headers: '{}',
+        stagedAt: new Date(),
+        sizeBytes: 1_400_000,
+        error: 'The request included a message larger than the max message size the server will accept',
+        errorType: 'MESSAGE_TOO_LARGE',
+        attempts: 5,
+        quarantinedAt: new Date(),
+      },
+      'notification',
+    );
+    await producer.send({ topic: testTopic(DLQ), messages: [notice] });
+    const letter = await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters?eventId=${eventId}` })).json().data?.[0], {
+      timeoutMs: 20_000,
+      what: 'the quarantine notice listed',
+    });
+    expect(letter).toMatchObject({
+      quarantinedBy: 'notification',
+      eventId,
+      originalTopic: TEST_TOPIC,
+      consumerGroup: 'outbox:notification',
+      error: { name: 'MESSAGE_TOO_LARGE', message: expect.stringMatching(/larger than the max message size/) },
+    });
+    const res = await replay(letter.id);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.details).toEqual({
+      service: 'notification',
+      eventId,
+      replay: `POST /ops/outbox/quarantine/${eventId}/replay`,
+    });
     expect((await server.inject({ url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
   });
 });

@@ -40,6 +40,11 @@ export interface DeadLetterDoc extends OutboxFields {
   correlationId?: string;
   /** Dead letter this one came from, when a replayed record failed again. */
   replayOf?: string;
+  /**
+   * Set when the record is a producer's notice of an outbox entry it quarantined (the broker
+   * refused the entry itself): the service that keeps the entry and replays it.
+   */
+  quarantinedBy?: string;
   status: DeadLetterStatus;
   replayCount: number;
   lastReplayedAt?: Date;
@@ -74,6 +79,7 @@ const DeadLetterSchema = new Schema<DeadLetterDoc>(
     subject: String,
     correlationId: String,
     replayOf: String,
+    quarantinedBy: String,
     status: { type: String, required: true, enum: DEAD_LETTER_STATUSES },
     replayCount: { type: Number, required: true, default: 0 },
     lastReplayedAt: Date,

@@ -1,5 +1,5 @@
 import { topicOfDlq } from '@foodxchange/contracts';
-import { DLQ_HEADERS, type EventHandlerContext, type RawMessage } from '@foodxchange/service-kit';
+import { DLQ_HEADERS, QUARANTINE_NOTICE_HEADER, type EventHandlerContext, type RawMessage } from '@foodxchange/service-kit';
 import { deadLetterModel } from './model.js';
 
 /**
@@ -70,7 +70,13 @@ export function eventFields(value: string | null): { eventId?: string; eventType
   const text = (field: unknown) =>
     typeof field === 'string' && field.length > 0 && field.length <= 200 && !field.includes('\u0000') ? field : undefined;
   const out: { eventId?: string; eventType?: string; subject?: string; correlationId?: string } = {};
-  const [eventId, eventType, subject, correlationId] = [text(event.id), text(event.type), text(event.subject), text(event.correlationid)];
+  // A quarantine notice names the event it stands for as `eventId`.
+  const [eventId, eventType, subject, correlationId] = [
+    text(event.id) ?? (event.notice === 'outbox-quarantine' ? text(event.eventId) : undefined),
+    text(event.type),
+    text(event.subject),
+    text(event.correlationid),
+  ];
   if (eventId) out.eventId = eventId;
   if (eventType) out.eventType = eventType;
   if (subject) out.subject = subject;
@@ -112,6 +118,7 @@ export async function recordDeadLetter(message: RawMessage, { app, log }: EventH
       headers: JSON.stringify(ownHeaders(message.headers)),
       ...eventFields(value),
       replayOf: h[REPLAYED_FROM_HEADER] || undefined,
+      quarantinedBy: h[QUARANTINE_NOTICE_HEADER] || undefined,
       status: 'pending',
       replayCount: 0,
       recordedAt: new Date(),

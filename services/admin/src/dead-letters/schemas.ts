@@ -33,6 +33,12 @@ export const DeadLetterSchema = Type.Object({
   subject: Type.Optional(Type.String()),
   correlationId: Type.Optional(Type.String()),
   replayOf: Type.Optional(Type.String({ description: 'The dead letter whose replay failed again into this one' })),
+  quarantinedBy: Type.Optional(
+    Type.String({
+      description:
+        'A notice, not the record: this service\'s outbox relay quarantined the event (the broker refused it) and keeps it; replay it there with POST /ops/outbox/quarantine/{eventId}/replay',
+    }),
+  ),
   status: Type.Union(DEAD_LETTER_STATUSES.map((status) => Type.Literal(status))),
   replayCount: Type.Integer({ minimum: 0 }),
   lastReplayedAt: Type.Optional(Type.String({ format: 'date-time' })),

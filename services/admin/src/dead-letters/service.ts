@@ -50,7 +50,7 @@ export function toDeadLetterView(doc: DeadLetterDoc, replayInFlight: boolean): D
   if (doc.lastReplayedAt) view.lastReplayedAt = doc.lastReplayedAt.toISOString();
   if (doc.originalPartition !== undefined && doc.originalPartition !== null) view.originalPartition = doc.originalPartition;
   if (doc.attempts !== undefined && doc.attempts !== null) view.attempts = doc.attempts;
-  for (const key of ['originalOffset', 'consumerGroup', 'eventId', 'eventType', 'subject', 'correlationId', 'replayOf'] as const) {
+  for (const key of ['originalOffset', 'consumerGroup', 'eventId', 'eventType', 'subject', 'correlationId', 'replayOf', 'quarantinedBy'] as const) {
     const value = doc[key];
     if (value) view[key] = value;
   }
@@ -111,6 +111,17 @@ export async function replayDeadLetter(models: ReplayModels, id: string, now = n
   const doc = await models.deadLetters.findById(id).lean<DeadLetterDoc>();
   if (!doc) throw new NotFoundError(`Dead letter ${id}`);
   if (doc.status !== 'pending') throw await alreadyReplayed(doc, models.inFlight);
+  if (doc.quarantinedBy) {
+    // Re-sending the notice would put a non-event on the topic: the producer holds the event.
+    throw new ConflictError(
+      `This is a notice: the ${doc.quarantinedBy} service quarantined the event and keeps it; replay it there`,
+      {
+        service: doc.quarantinedBy,
+        eventId: doc.eventId,
+        replay: `POST /ops/outbox/quarantine/${encodeURIComponent(doc.eventId ?? '')}/replay`,
+      },
+    );
+  }
   if (!isTopic(doc.originalTopic)) {
     throw new ConflictError(`Cannot replay to ${doc.originalTopic}: not a platform topic`, { originalTopic: doc.originalTopic });
   }
