@@ -93,4 +93,5 @@ export {
 } from './events/consumer.js';
 export { PermanentError, backoffDelay, isRetryable } from './events/backoff.js';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse, type CallOptions } from './http/service-client.js';
+export { isDuplicateKeyError } from './persistence/duplicate-key.js';
 export { AggregateLocks, LockBusyError, LockLostError, LOCK_TOKEN_FIELD, type AggregateLockOptions, type HeldLock } from './persistence/aggregate-lock.js';

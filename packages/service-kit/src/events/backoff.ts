@@ -1,3 +1,5 @@
+import { isDuplicateKeyError } from '../persistence/duplicate-key.js';
+
 /**
  * Exponential backoff with jitter: attempt n waits between half and all of base×2^(n-1),
  * capped. Jitter spreads retries of many consumers so a recovering dependency isn't stampeded.
@@ -33,7 +35,7 @@ export function isRetryable(error: unknown): boolean {
   if (err.retryable === true) return true;
   if (err.retryable === false) return false;
   if (err.name === 'ContractViolationError') return false;
-  if (err.code === 11000) return false;
+  if (isDuplicateKeyError(error)) return false;
   const status = typeof err.statusCode === 'number' ? err.statusCode : undefined;
   if (status !== undefined && status >= 400 && status < 500 && !TRANSIENT_CLIENT_STATUSES.has(status)) return false;
   return true;

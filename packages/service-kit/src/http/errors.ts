@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDuplicateKeyError } from '../persistence/duplicate-key.js';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -114,9 +115,6 @@ export function fieldErrors(part: string, errors: readonly AjvLikeError[]): Reco
   return fields;
 }
 
-function isMongoDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
-}
 
 /** Maps anything thrown in a request to the status and error body the client sees. */
 export function describeError(error: unknown): { status: number; body: ErrorBody; expected: boolean } {
@@ -139,7 +137,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
       expected: true,
     };
   }
-  if (isMongoDuplicateKey(error)) {
+  if (isDuplicateKeyError(error)) {
     // Unique indexes are how the platform enforces exactly-once; a duplicate that reaches here
     // is still the client's conflict, not a server fault.
     return { status: 409, body: { code: ErrorCode.CONFLICT, message: 'Resource already exists' }, expected: true };
