@@ -41,6 +41,8 @@ export async function startUpstream(name: string): Promise<Upstream> {
           requestId: request.headers['x-request-id'] ?? null,
           correlationId: request.headers['x-correlation-id'] ?? null,
           forwardedFor: request.headers['x-forwarded-for'] ?? null,
+          // Who the service believes the client is (TRUST_PROXY: the local hops are believed).
+          clientIp: request.ip,
           query: request.query,
         }),
     );

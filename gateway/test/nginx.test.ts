@@ -78,7 +78,10 @@ describe('nginx → two gateways', () => {
   it('passes the client address chain on: client, then each proxy', async () => {
     const res = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     // nginx appends the client's peer address, the gateway appends nginx's.
-    expect(((await res.json()) as any).data.forwardedFor).toBe('203.0.113.7, 127.0.0.1, 127.0.0.1');
+    const data = ((await res.json()) as any).data;
+    expect(data.forwardedFor).toBe('203.0.113.7, 127.0.0.1, 127.0.0.1');
+    // Both hops are on loopback, so the service behind them sees the real client.
+    expect(data.clientIp).toBe('203.0.113.7');
   });
 
   it('answers a body past its limit with the 413 envelope, not its HTML page', async () => {
