@@ -73,6 +73,29 @@ describe('backoff', () => {
 });
 
 describe('error mapping', () => {
+  it('explains a failed anyOf of required fields field by field, without the umbrella error', () => {
+    expect(
+      fieldErrors('body', [
+        { instancePath: '', schemaPath: '#/anyOf/0/required', keyword: 'required', params: { missingProperty: 'market' } },
+        { instancePath: '', schemaPath: '#/anyOf/1/required', keyword: 'required', params: { missingProperty: 'deliveryCountry' } },
+        { instancePath: '', schemaPath: '#/anyOf', keyword: 'anyOf', message: 'must match a schema in anyOf' },
+        { instancePath: '/supplier', schemaPath: '#/properties/supplier/required', keyword: 'required', params: { missingProperty: 'companyId' } },
+      ]),
+    ).toEqual({
+      'body.market': ['is required unless deliveryCountry is given'],
+      'body.deliveryCountry': ['is required unless market is given'],
+      'body.supplier.companyId': ['is required'],
+    });
+    // Other anyOf branches keep their own messages; the umbrella still goes.
+    expect(
+      fieldErrors('body', [
+        { instancePath: '/price', schemaPath: '#/properties/price/anyOf/0/type', keyword: 'type', message: 'must be number' },
+        { instancePath: '/price', schemaPath: '#/properties/price/anyOf/1/type', keyword: 'type', message: 'must be string' },
+        { instancePath: '/price', schemaPath: '#/properties/price/anyOf', keyword: 'anyOf', message: 'must match a schema in anyOf' },
+      ]),
+    ).toEqual({ 'body.price': ['must be number', 'must be string'] });
+  });
+
   it('turns ajv errors into field paths', () => {
     expect(
       fieldErrors('body', [

@@ -75,9 +75,35 @@ export function codeForStatus(status: number): string {
 
 interface AjvLikeError {
   instancePath?: string;
+  schemaPath?: string;
   message?: string;
   keyword?: string;
   params?: Record<string, unknown>;
+}
+
+/**
+ * An `anyOf` that failed is reported by ajv as each branch's errors plus an umbrella "must match
+ * a schema in anyOf" that adds nothing: the umbrella is dropped. Where every branch only asked for
+ * a field (`anyOf` of `required`: "give market or deliveryCountry"), each missing field says what
+ * else would do.
+ */
+function explainAnyOf(errors: readonly AjvLikeError[]): (AjvLikeError & { note?: string })[] {
+  const umbrellas = errors.filter((error) => error.keyword === 'anyOf' && typeof error.schemaPath === 'string');
+  if (umbrellas.length === 0) return [...errors];
+  const dropped = new Set<AjvLikeError>();
+  const notes = new Map<AjvLikeError, string>();
+  for (const umbrella of umbrellas) {
+    const branches = errors.filter((error) => error !== umbrella && error.schemaPath?.startsWith(`${umbrella.schemaPath}/`));
+    if (branches.length === 0) continue;
+    dropped.add(umbrella);
+    const missing = branches.map((error) => (error.keyword === 'required' ? error.params?.missingProperty : undefined));
+    if (missing.some((name) => typeof name !== 'string')) continue;
+    branches.forEach((branch, index) => {
+      const others = missing.filter((_, other) => other !== index);
+      if (others.length > 0) notes.set(branch, `is required unless ${others.join(' or ')} is given`);
+    });
+  }
+  return errors.filter((error) => !dropped.has(error)).map((error) => ({ ...error, note: notes.get(error) }));
 }
 
 /** At most this many paths are named in one answer, so an answer stays small whatever was sent. */
@@ -91,7 +117,7 @@ export const MAX_FIELD_ERRORS = 50;
 export function fieldErrors(part: string, errors: readonly AjvLikeError[]): Record<string, string[]> {
   const fields: Record<string, string[]> = {};
   let paths = 0;
-  for (const error of errors) {
+  for (const error of explainAnyOf(errors)) {
     const segments = (error.instancePath ?? '')
       .split('/')
       .filter(Boolean)
@@ -99,7 +125,7 @@ export function fieldErrors(part: string, errors: readonly AjvLikeError[]): Reco
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'required' && typeof error.params?.missingProperty === 'string') {
       segments.push(error.params.missingProperty);
-      message = 'is required';
+      message = error.note ?? 'is required';
     } else if (error.keyword === 'additionalProperties' && typeof error.params?.additionalProperty === 'string') {
       segments.push(error.params.additionalProperty);
       message = 'is not allowed';
