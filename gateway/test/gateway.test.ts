@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { UPSTREAMS } from '../src/upstreams.js';
-import { startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
+import { fetchBody, startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
 
 const upstreams = new Map<string, Upstream>();
 let gateway: FastifyInstance;
@@ -29,17 +29,7 @@ afterAll(async () => {
   await Promise.all([...upstreams.values()].map((u) => u.server.close()));
 });
 
-async function call(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${base}${path}`, init);
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* html or text */
-  }
-  return { status: res.status, headers: res.headers, body };
-}
+const call = (path: string, init: RequestInit = {}) => fetchBody(`${base}${path}`, init);
 
 describe('routing', () => {
   it('sends each area to its service without rewriting the path', async () => {

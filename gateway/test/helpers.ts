@@ -136,3 +136,16 @@ export async function startGateway(urls: Record<string, string>, extra: Record<s
   await gateway.listen({ host: '127.0.0.1', port: 0 });
   return gateway;
 }
+
+/** Fetches `url` and reads the answer as JSON when it is JSON (HTML or text stays a string). */
+export async function fetchBody(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body };
+}

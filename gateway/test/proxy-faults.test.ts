@@ -13,7 +13,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { SHUTTING_DOWN } from '@foodxchange/service-kit';
 import { waitFor } from '@foodxchange/service-kit/testing';
 import { UPSTREAMS } from '../src/upstreams.js';
-import { answerJson, envelope, startGateway, startScripted, urlOf, type ScriptedUpstream } from './helpers.js';
+import { answerJson, envelope, fetchBody, startGateway, startScripted, urlOf, type ScriptedUpstream } from './helpers.js';
 
 const BODY_LIMIT = 64 * 1024;
 // Short enough to fire inside one silence of a stream, long enough that a loaded machine still
@@ -130,17 +130,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-async function call(path: string, init: RequestInit = {}, on = base) {
-  const res = await fetch(`${on}${path}`, init);
-  const text = await res.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body };
-}
+const call = (path: string, init: RequestInit = {}, on = base) => fetchBody(`${on}${path}`, init);
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
