@@ -281,6 +281,14 @@ function describeSendError(error: unknown): { message: string; type: string } {
   return { message: String(err?.message ?? error).slice(0, 2000), type: String(err?.type ?? err?.name ?? 'Error') };
 }
 
+/** This relay's lease ran out mid-pass and another relay took it over. */
+class RelayLeaseLostError extends Error {
+  constructor() {
+    super('outbox relay lease was taken over mid-pass');
+    this.name = 'RelayLeaseLostError';
+  }
+}
+
 /** One pass could not hold the lease: another replica's relay is publishing right now. */
 const LEASE_BUSY = -1;
 
@@ -469,6 +477,8 @@ export class OutboxRelay {
         try {
           published += await this.passOver(model);
         } catch (error) {
+          // Without the lease, nothing more may be sent in this pass: another relay has it.
+          if (error instanceof RelayLeaseLostError) throw error;
           failed ??= error;
         }
       }
@@ -557,7 +567,7 @@ export class OutboxRelay {
         if (!outcome.complete) complete = false;
         batch = [];
         batchEntries = 0;
-        if (!(await this.renewLease())) throw new Error('outbox relay lease was taken over mid-pass');
+        if (!(await this.renewLease())) throw new RelayLeaseLostError();
       };
       for (const aggregate of pending) {
         batch.push(aggregate);
