@@ -3,38 +3,30 @@
  * outbox → relay → broker → idempotent consumer, retries, dead letters and crash catch-up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Schema, type Model } from 'mongoose';
+import type { Model } from 'mongoose';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import { dlqTopic, sampleEventData, TOPICS, toKafkaMessage, buildEvent, type FoodXchangeEvent } from '@foodxchange/contracts';
 import {
   buildService,
   DLQ_HEADERS,
-  outboxPlugin,
   PermanentError,
   serviceKit,
   stageEvent,
   subscribe,
-  type OutboxFields,
   type ServiceApp,
 } from '../src/index.js';
 import { dropDatabase, isolatedEnv, testTopic, waitFor } from '../src/testing.js';
+import { checkModel, type Check } from './fixtures/check-model.js';
 
 const TOPIC = TOPICS.complianceChecked;
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-
-interface Check extends OutboxFields {
-  _id: string;
-  verdict: string;
-}
-const CheckSchema = new Schema<Check>({ _id: String, verdict: String });
-CheckSchema.plugin(outboxPlugin);
 
 // --- producer service: stages events in its aggregate's outbox -------------------------------
 const producerService = { name: 'kit-producer', version: '0.0.1', description: 'test producer', defaultPort: 0 };
 const producerApp: ServiceApp = async (app, { config }) => {
   await app.register(serviceKit, { service: producerService, config, kafka: { publishes: [TOPIC] } });
-  const checks = app.mongo.model<Check>('Check', CheckSchema);
+  const checks = checkModel(app.mongo);
   app.events.registerOutbox(checks);
   app.decorate('checks', checks);
 };

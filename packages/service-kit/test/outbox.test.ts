@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Schema, type Model } from 'mongoose';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import { dlqTopic, sampleEventData, TOPICS, type FoodXchangeEvent } from '@foodxchange/contracts';
@@ -16,34 +15,26 @@ import {
   buildService,
   DELIVERED_RETENTION_MS,
   OUTBOX_ENTRY_RETENTION_MS,
-  outboxPlugin,
   QUARANTINE_NOTICE_HEADER,
   rawOutboxEntry,
   serviceKit,
   stageEvent,
   subscribe,
-  type OutboxFields,
   type ServiceApp,
 } from '../src/index.js';
 import { dropDatabase, isolatedEnv, readTopicFromNow, testTopic, uniqueSuffix, waitFor } from '../src/testing.js';
+import { checkModel } from './fixtures/check-model.js';
 
 const TOPIC = TOPICS.complianceChecked;
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const mongoUrl = process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true';
 
-interface Check extends OutboxFields {
-  _id: string;
-  verdict: string;
-}
-const CheckSchema = new Schema<Check>({ _id: String, verdict: String });
-CheckSchema.plugin(outboxPlugin);
-
 const producerService = { name: 'kit-outbox', version: '0.0.1', description: 'test outbox producer', defaultPort: 0 };
 const producerApp: ServiceApp = async (app, { config }) => {
   await app.register(serviceKit, { service: producerService, config, kafka: { publishes: [TOPIC] } });
-  app.events.registerOutbox(app.mongo.model<Check>('Check', CheckSchema));
+  app.events.registerOutbox(checkModel(app.mongo));
 };
-const checksOf = (app: FastifyInstance) => app.mongo.model<Check>('Check');
+const checksOf = (app: FastifyInstance) => checkModel(app.mongo);
 
 // A consumer that counts how often its handler ran per event id.
 const runs = new Map<string, number>();
