@@ -16,6 +16,8 @@ import {
   UserLoggedInData,
   UserRegisteredData,
   UserSuspendedData,
+  UserUnsuspendedData,
+  CompanyCertificationWithdrawnData,
 } from './schemas/identity.js';
 import { ProductCreatedData, ProductDeletedData, ProductUpdatedData } from './schemas/product.js';
 import { QuoteSubmittedData, RfqAwardedData, RfqCancelledData, RfqCreatedData, RfqMatchedData } from './schemas/rfq.js';
@@ -33,9 +35,11 @@ export const eventDataSchemas = {
   'user.registered': UserRegisteredData,
   'user.logged-in': UserLoggedInData,
   'user.suspended': UserSuspendedData,
+  'user.unsuspended': UserUnsuspendedData,
   'company.created': CompanyCreatedData,
   'company.verified': CompanyVerifiedData,
   'company.certification-added': CompanyCertificationAddedData,
+  'company.certification-withdrawn': CompanyCertificationWithdrawnData,
   'product.created': ProductCreatedData,
   'product.updated': ProductUpdatedData,
   'product.deleted': ProductDeletedData,
@@ -133,6 +137,13 @@ const META: { [T in Topic]: Meta<T> } = {
     consumers: ['auth', 'user', 'notification'],
     summary: 'An admin suspended a user: sessions are revoked, sign-in is refused.',
   },
+  'user.unsuspended': {
+    key: 'userId',
+    aggregate: 'user',
+    producer: 'admin',
+    consumers: ['auth', 'user', 'notification'],
+    summary: 'An admin lifted a suspension: the user may sign in again.',
+  },
   'company.created': {
     key: 'companyId',
     aggregate: 'company',
@@ -153,6 +164,13 @@ const META: { [T in Topic]: Meta<T> } = {
     producer: 'user',
     consumers: ['catalog', 'compliance', 'admin'],
     summary: 'A certificate was added to a company (with the full list after the change).',
+  },
+  'company.certification-withdrawn': {
+    key: 'companyId',
+    aggregate: 'company',
+    producer: 'user',
+    consumers: ['catalog', 'compliance', 'admin'],
+    summary: 'A certificate was withdrawn from a company (with the full list after the change).',
   },
   'product.created': {
     key: 'productId',

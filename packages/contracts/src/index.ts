@@ -9,6 +9,7 @@
  * - Size: `MAX_EVENT_BYTES`, `largestEvent(topic)` (the largest valid event), `eventBytes`.
  */
 export * from './topics.js';
+export * from './access.js';
 export * from './schemas/common.js';
 export * from './schemas/identity.js';
 export * from './schemas/product.js';

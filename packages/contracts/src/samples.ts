@@ -121,6 +121,14 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     suspendedAt: '2025-04-02T15:00:00.000Z',
     until: null,
   },
+  'user.unsuspended': {
+    userId: ids.supplierUserId,
+    email: 'pedro.garcia@iberiaolive.example',
+    companyId: ids.supplierCompanyId,
+    reason: 'Certificates re-checked with the issuing body',
+    unsuspendedBy: ids.adminUserId,
+    unsuspendedAt: '2025-04-09T10:00:00.000Z',
+  },
   'company.created': {
     companyId: ids.supplierCompanyId,
     name: 'Iberia Olive Co. S.L.',
@@ -147,6 +155,15 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     certification: haccp,
     certifications: [haccp, iso22000],
     addedBy: ids.supplierUserId,
+  },
+  'company.certification-withdrawn': {
+    companyId: ids.supplierCompanyId,
+    companyName: 'Iberia Olive Co. S.L.',
+    certificationId: 'cert-iso22000-es-55102',
+    certification: iso22000,
+    certifications: [haccp],
+    withdrawnBy: ids.supplierUserId,
+    withdrawnAt: '2025-05-01T09:00:00.000Z',
   },
   'product.created': oliveOil,
   'product.updated': {

@@ -12,8 +12,8 @@ import {
 } from '../src/index.js';
 
 // The list in DESIGN.md, verbatim.
-const DESIGN_TOPICS = `user.registered user.logged-in user.suspended company.created company.verified
-company.certification-added product.created product.updated product.deleted rfq.created rfq.matched
+const DESIGN_TOPICS = `user.registered user.logged-in user.suspended user.unsuspended company.created company.verified
+company.certification-added company.certification-withdrawn product.created product.updated product.deleted rfq.created rfq.matched
 rfq.awarded rfq.cancelled quote.submitted compliance.checked order.created order.confirmed
 order.rejected order.status-changed notification.sent`.split(/\s+/);
 

@@ -78,6 +78,20 @@ export const UserSuspendedData = Type.Object(
 );
 export type UserSuspendedData = Static<typeof UserSuspendedData>;
 
+/** `user.unsuspended`: an admin lifted a suspension; the user may sign in again. */
+export const UserUnsuspendedData = Type.Object(
+  {
+    userId: Id,
+    email: Type.Optional(Email),
+    companyId: Type.Optional(Id),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    unsuspendedBy: Id,
+    unsuspendedAt: DateTime,
+  },
+  { title: 'user.unsuspended data', description: 'A suspension was lifted: the user may sign in again.' },
+);
+export type UserUnsuspendedData = Static<typeof UserUnsuspendedData>;
+
 /** `company.created`: a company exists (read copies in catalog, rfq, order, compliance, admin). */
 export const CompanyCreatedData = Type.Object(
   {
@@ -130,3 +144,24 @@ export const CompanyCertificationAddedData = Type.Object(
   { title: 'company.certification-added data', description: 'A certificate was added to a company.' },
 );
 export type CompanyCertificationAddedData = Static<typeof CompanyCertificationAddedData>;
+
+/**
+ * `company.certification-withdrawn`: a certificate was withdrawn by the company (or an admin).
+ * `certifications` is the company's whole list after the change, as for `certification-added`.
+ */
+export const CompanyCertificationWithdrawnData = Type.Object(
+  {
+    companyId: Id,
+    companyName: Type.Optional(CompanyName),
+    certificationId: Id,
+    certification: Type.Optional(Certification),
+    certifications: Type.Array(Certification, {
+      maxItems: CONTRACT_LIMITS.certificates,
+      description: 'All certificates the company holds after this change.',
+    }),
+    withdrawnBy: Type.Optional(Id),
+    withdrawnAt: Type.Optional(DateTime),
+  },
+  { title: 'company.certification-withdrawn data', description: 'A certificate was withdrawn from a company.' },
+);
+export type CompanyCertificationWithdrawnData = Static<typeof CompanyCertificationWithdrawnData>;
