@@ -56,6 +56,13 @@ export const BaseConfigSchema = Type.Object({
       'Peers whose X-Forwarded-For is believed (the nginx hop, the gateway): comma-separated addresses, CIDRs or loopback, linklocal, uniquelocal; true (everyone); or false',
   }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  JWKS_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:3001/api/v1/auth/.well-known/jwks.json',
+    description: "The auth service's public keys: every service verifies access tokens itself against them",
+  }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'foodxchange-auth', description: 'The `iss` every access token must carry' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'foodxchange-api', description: 'The `aud` every access token must carry' }),
 });
 
 export type BaseConfig = Static<typeof BaseConfigSchema>;

@@ -38,6 +38,22 @@ export {
   describeError,
   fieldErrors,
 } from './http/errors.js';
+export {
+  default as accessPlugin,
+  actsFor,
+  assertMatchedSupplier,
+  assertSameCompany,
+  authorize,
+  callerOf,
+  describePolicy,
+  identityFromClaims,
+  jwksKeyResolver,
+  securityOf,
+  type AccessOptions,
+  type AccessPolicy,
+  type AccessTokenClaims,
+  type Identity,
+} from './http/access.js';
 export { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
 export { MAX_JSON_DEPTH } from './http/bad-input.js';
 export { SHUTTING_DOWN, StreamRegistry, type LongLivedStream } from './http/lifecycle.js';

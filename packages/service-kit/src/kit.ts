@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Topic } from '@foodxchange/contracts';
 import type { ServiceConfig, ServiceDefinition } from './config.js';
 import type { AnySubscription } from './events/consumer.js';
+import accessPlugin, { type AccessOptions } from './http/access.js';
 import healthPlugin from './plugins/health.js';
 import metricsPlugin from './plugins/metrics.js';
 import openApiPlugin from './plugins/openapi.js';
@@ -24,6 +25,8 @@ export interface ServiceKitOptions {
    * `/openapi.json`); `/health/ready` and `/health/live` always stay.
    */
   replaceRoutes?: readonly ('/health' | '/openapi.json')[];
+  /** How access tokens are checked; by default against the JWKS of JWKS_URL (auth passes its own keys). */
+  access?: Pick<AccessOptions, 'resolveKey'>;
 }
 
 declare module 'fastify' {
@@ -42,6 +45,14 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
   app.decorate('config', config);
   app.decorate('service', service);
   const replaced = new Set(opts.replaceRoutes ?? []);
+  // Access first: it sees every route registered after it (the kit's own included) and refuses
+  // to start with one that declares no policy.
+  await app.register(accessPlugin, {
+    jwksUrl: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ...opts.access,
+  });
   // OpenAPI first: it collects routes as they are added, the kit's own (health, metrics) included.
   await app.register(openApiPlugin, {
     service: service.name,

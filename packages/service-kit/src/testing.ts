@@ -119,3 +119,115 @@ export async function readTopicFromNow(contractTopic: string): Promise<{ records
   ]);
   return { records, stop: () => consumer.disconnect() };
 }
+
+export interface TestTokenOptions {
+  sub?: string;
+  role?: 'buyer' | 'supplier' | 'admin' | 'super_admin';
+  companyId?: string | null;
+  permissions?: string[];
+  jti?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  iss?: string;
+  aud?: string;
+  kid?: string;
+  akid?: string;
+}
+
+export interface TestIssuer {
+  /** JWKS_URL/JWT_ISSUER/JWT_AUDIENCE for isolatedEnv: the app under test trusts this issuer. */
+  env: Record<string, string>;
+  jwksUrl: string;
+  kid: string;
+  publicKeyPem: string;
+  /** An RS256 access token signed with the issuer's key, with the permissions of its role by default. */
+  token(options?: TestTokenOptions): string;
+  /** The same claims signed with a key that is not in the JWKS (under the issuer's kid). */
+  forged(options?: TestTokenOptions): string;
+  /** The claims with `alg: none` and no signature. */
+  unsigned(options?: TestTokenOptions): string;
+  /** The claims signed HS256 with the issuer's public key as the secret (the classic confusion attack). */
+  hs256WithPublicKey(options?: TestTokenOptions): string;
+  /** How many times the JWKS was fetched. */
+  fetches(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A real token issuer for services' tests: an RSA key pair and a JWKS served over HTTP, so a
+ * service under test verifies real RS256 tokens exactly as it does against the auth service.
+ */
+export async function startTestIssuer(): Promise<TestIssuer> {
+  const { generateKeyPairSync, createHmac, randomUUID } = await import('node:crypto');
+  const { createServer } = await import('node:http');
+  const { createSigner } = await import('fast-jwt');
+  const { permissionsOf } = await import('@foodxchange/contracts');
+  const issuer = 'foodxchange-auth';
+  const audience = 'foodxchange-api';
+  const kid = `test-${uniqueSuffix()}`;
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+  let fetchCount = 0;
+  const server = createServer((request, response) => {
+    if (request.url === '/api/v1/auth/.well-known/jwks.json') {
+      fetchCount += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+    } else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const jwksUrl = `http://127.0.0.1:${port}/api/v1/auth/.well-known/jwks.json`;
+
+  const claimsOf = (options: TestTokenOptions = {}) => {
+    const role = options.role ?? 'buyer';
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      sub: options.sub ?? `user-${uniqueSuffix()}`,
+      role,
+      ...(options.companyId === null ? {} : { companyId: options.companyId ?? `company-${uniqueSuffix()}` }),
+      permissions: options.permissions ?? permissionsOf(role),
+      jti: options.jti ?? randomUUID(),
+      iss: options.iss ?? issuer,
+      aud: options.aud ?? audience,
+      iat: now,
+      exp: now + (options.expiresIn ?? 900),
+      ...(options.akid ? { akid: options.akid } : {}),
+    };
+  };
+  const sign = (key: unknown, options: TestTokenOptions = {}) =>
+    createSigner({ algorithm: 'RS256', key: key as string, kid: options.kid ?? kid })(claimsOf(options));
+  const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+  return {
+    env: { JWKS_URL: jwksUrl, JWT_ISSUER: issuer, JWT_AUDIENCE: audience },
+    jwksUrl,
+    kid,
+    publicKeyPem,
+    token: (options) => sign(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), options),
+    forged: (options) => sign(other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), options),
+    unsigned: (options) => `${base64url({ alg: 'none', typ: 'JWT', kid })}.${base64url(claimsOf(options))}.`,
+    hs256WithPublicKey: (options) => {
+      const signingInput = `${base64url({ alg: 'HS256', typ: 'JWT', kid })}.${base64url(claimsOf(options))}`;
+      return `${signingInput}.${createHmac('sha256', publicKeyPem).update(signingInput).digest('base64url')}`;
+    },
+    fetches: () => fetchCount,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** `Authorization: Bearer <token>` headers. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * For test apps that exercise something other than access (bad input, lifecycle): their own
+ * routes default to `public`. Real services never use this: each route states its policy.
+ */
+export function publicByDefault(app: { addHook(name: 'onRoute', hook: (route: { config?: { access?: unknown } }) => void): unknown }): void {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, access: route.config?.access ?? 'public' };
+  });
+}

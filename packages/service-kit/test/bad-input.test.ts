@@ -1,3 +1,4 @@
+import { publicByDefault } from '../src/testing.js';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
@@ -21,6 +22,7 @@ const OrderBody = Type.Object({
 
 const testApp: ServiceApp = async (app, { config }) => {
   await app.register(serviceKit, { service, config, mongo: false });
+  publicByDefault(app);
   app.post('/orders', { schema: { body: OrderBody, response: { 201: Envelope(OrderBody) } } }, async (request, reply) =>
     reply.code(201).send(ok(request.body)),
   );

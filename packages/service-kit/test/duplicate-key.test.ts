@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Schema } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
 import { buildService, isDuplicateKeyError, isRetryable, serviceKit, type ServiceApp } from '../src/index.js';
-import { dropDatabase, isolatedEnv } from '../src/testing.js';
+import { dropDatabase, isolatedEnv, publicByDefault } from '../src/testing.js';
 
 const UserSchema = new Schema({ _id: String, email: { type: String, unique: true } }, { versionKey: false });
 
 const service = { name: 'kit-dup', version: '0.0.1', description: 'duplicate key test', defaultPort: 0 };
 const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(serviceKit, { service, config });
+  publicByDefault(fastify);
   const users = fastify.mongo.model('User', UserSchema);
   fastify.post('/users/:id/email/:email', async (request) => {
     const { id, email } = request.params as { id: string; email: string };

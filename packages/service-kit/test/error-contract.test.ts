@@ -1,3 +1,4 @@
+import { publicByDefault } from '../src/testing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -21,6 +22,7 @@ const ConflictSchema = Type.Object({
 
 const testApp: ServiceApp = async (app, { config }) => {
   await app.register(serviceKit, { service, config, mongo: false });
+  publicByDefault(app);
   await app.register(
     async (scope) => {
       scope.post('/items', { schema: { body: ItemBody, response: { 201: Envelope(ItemBody) } } }, async (request, reply) =>

@@ -1,3 +1,4 @@
+import { publicByDefault } from '../src/testing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -16,6 +17,7 @@ const ItemBody = Type.Object(
 
 const testApp: ServiceApp = async (app, { config }) => {
   await app.register(serviceKit, { service, config, mongo: false });
+  publicByDefault(app);
   app.post(
     '/api/v1/items',
     { schema: { body: ItemBody, response: { 201: Envelope(ItemBody) } } },

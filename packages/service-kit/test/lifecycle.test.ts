@@ -3,7 +3,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildService, ok, serviceKit, type ServiceApp } from '../src/index.js';
-import { waitFor } from '../src/testing.js';
+import { publicByDefault, waitFor } from '../src/testing.js';
 
 const service = { name: 'kit-lifecycle', version: '1.0.0', description: 'shutdown test service', defaultPort: 0 };
 
@@ -17,6 +17,7 @@ function signal<T = void>() {
 async function listeningApp(routes: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance; port: number }> {
   const plugin: ServiceApp = async (app, { config }) => {
     await app.register(serviceKit, { service, config, mongo: false });
+    publicByDefault(app);
     routes(app);
   };
   const app = await buildService(service, plugin, { LOG_LEVEL: 'silent' });

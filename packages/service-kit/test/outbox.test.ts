@@ -22,7 +22,7 @@ import {
   subscribe,
   type ServiceApp,
 } from '../src/index.js';
-import { dropDatabase, isolatedEnv, readTopicFromNow, testTopic, uniqueSuffix, waitFor } from '../src/testing.js';
+import { bearer, dropDatabase, isolatedEnv, readTopicFromNow, startTestIssuer, testTopic, uniqueSuffix, waitFor, type TestIssuer } from '../src/testing.js';
 import { checkModel } from './fixtures/check-model.js';
 
 const TOPIC = TOPICS.complianceChecked;
@@ -49,11 +49,14 @@ const consumerApp: ServiceApp = async (app, { config }) => {
 
 let kafka: Kafka;
 let admin: Admin;
+let issuer: TestIssuer;
+// The operator routes are for platform admins.
+const asAdmin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 const apps: FastifyInstance[] = [];
 const topicsToDelete: string[] = [];
 
 async function producerWith(extra: Record<string, unknown> = {}): Promise<FastifyInstance> {
-  const app = await buildService(producerService, producerApp, isolatedEnv('kitoutbox', extra));
+  const app = await buildService(producerService, producerApp, isolatedEnv('kitoutbox', { ...issuer.env, ...extra }));
   apps.push(app);
   return app;
 }
@@ -69,6 +72,7 @@ async function stage(app: FastifyInstance, checkId: string, kick = true): Promis
 const idsOn = (records: { value: string | null }[]) => records.map((record) => JSON.parse(record.value!).id as string);
 
 beforeAll(async () => {
+  issuer = await startTestIssuer();
   kafka = new Kafka({ clientId: 'kit-outbox-test', brokers, logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
@@ -79,6 +83,7 @@ afterAll(async () => {
     await dropDatabase(app);
     await app.close();
   }
+  await issuer.close();
   if (topicsToDelete.length > 0) await admin.deleteTopics({ topics: topicsToDelete }).catch(() => undefined);
   await admin.disconnect();
 });
@@ -118,7 +123,7 @@ describe('an entry the broker refuses', () => {
       });
       const listed = await waitFor(
         async () => {
-          const res = await app.inject({ url: '/ops/outbox/quarantine' });
+          const res = await app.inject({ url: '/ops/outbox/quarantine', headers: asAdmin() });
           const entries = res.json().data as { id: string; error: string; attempts: number; sizeBytes: number }[];
           return entries.length === 2 ? entries : undefined;
         },
@@ -145,7 +150,7 @@ describe('an entry the broker refuses', () => {
       expect(idsOn(main.records)).not.toContain('big-1');
 
       // Replay before the fix: refused again, kept. After raising the limit: delivered, and gone.
-      const early = await app.inject({ method: 'POST', url: `/ops/outbox/quarantine/${bigIds[0]}/replay` });
+      const early = await app.inject({ method: 'POST', url: `/ops/outbox/quarantine/${bigIds[0]}/replay`, headers: asAdmin() });
       expect(early.statusCode).toBe(503);
       expect(early.json().error.code).toBe('SERVICE_UNAVAILABLE');
       await admin.alterConfigs({
@@ -154,16 +159,16 @@ describe('an entry the broker refuses', () => {
       });
       const replayed = await waitFor(
         async () => {
-          const res = await app.inject({ method: 'POST', url: `/ops/outbox/quarantine/${bigIds[0]}/replay` });
+          const res = await app.inject({ method: 'POST', url: `/ops/outbox/quarantine/${bigIds[0]}/replay`, headers: asAdmin() });
           return res.statusCode === 200 ? res : undefined;
         },
         { what: 'replay accepted once the topic takes large records' },
       );
       expect(replayed.json().data).toEqual({ id: bigIds[0], status: 'delivered' });
       await waitFor(() => idsOn(main.records).includes('big-1'), { what: 'replayed entry on the topic' });
-      const after = (await app.inject({ url: '/ops/outbox/quarantine' })).json().data as { id: string }[];
+      const after = (await app.inject({ url: '/ops/outbox/quarantine', headers: asAdmin() })).json().data as { id: string }[];
       expect(after.map((entry) => entry.id)).toEqual([bigIds[1]]);
-      expect((await app.inject({ method: 'POST', url: '/ops/outbox/quarantine/nope/replay' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'POST', url: '/ops/outbox/quarantine/nope/replay', headers: asAdmin() })).statusCode).toBe(404);
     } finally {
       await main.stop();
       await notices.stop();

@@ -31,6 +31,7 @@ export default async function outboxRoutes(app: FastifyInstance, { relay }: { re
   app.get(
     '/ops/outbox/quarantine',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['operations'],
         summary: 'Outbox entries the broker refused after every retry (newest first)',
@@ -54,6 +55,7 @@ export default async function outboxRoutes(app: FastifyInstance, { relay }: { re
   app.post(
     '/ops/outbox/quarantine/:id/replay',
     {
+      config: { access: 'admin' },
       schema: {
         tags: ['operations'],
         summary: 'Send a quarantined entry again; on success it is delivered and leaves the quarantine',

@@ -21,6 +21,12 @@ const BODY_ROUTE: ReadonlyArray<[string, string]> = [
   ['415', 'Unsupported Content-Type: send application/json'],
 ];
 
+/** ... and those of a route that needs a token. */
+const PROTECTED_ROUTE: ReadonlyArray<[string, string]> = [
+  ['401', 'No valid access token: missing, expired, revoked or not signed by FoodXchange auth'],
+  ['403', 'The token is valid but its role or permissions do not allow this'],
+];
+
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -29,10 +35,11 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Added to the document only (not to the route's runtime schemas, where each status would cost
  * one more compiled serializer at start-up; the `4XX`/`5XX` ones below serialize them all).
  */
-export function withDocumentedErrors(method: string | string[], response: ResponseSchemas | undefined): ResponseSchemas {
+export function withDocumentedErrors(method: string | string[], response: ResponseSchemas | undefined, access?: unknown): ResponseSchemas {
   const documented: ResponseSchemas = { ...(response ?? {}) };
   const takesBody = [method].flat().some((name) => !BODYLESS.has(name.toUpperCase()));
-  for (const [status, description] of takesBody ? [...EVERY_ROUTE, ...BODY_ROUTE] : EVERY_ROUTE) {
+  const statuses = [...EVERY_ROUTE, ...(takesBody ? BODY_ROUTE : []), ...(access !== undefined && access !== 'public' ? PROTECTED_ROUTE : [])];
+  for (const [status, description] of statuses.sort(([a], [b]) => a.localeCompare(b))) {
     documented[status] ??= envelope(description);
   }
   return documented;

@@ -26,13 +26,13 @@ export class ValidationError extends AppError {
   }
 }
 export class AuthenticationError extends AppError {
-  constructor(message = 'Authentication required') {
-    super(401, ErrorCode.AUTHENTICATION_ERROR, message);
+  constructor(message = 'Authentication required', details?: unknown) {
+    super(401, ErrorCode.AUTHENTICATION_ERROR, message, details);
   }
 }
 export class AuthorizationError extends AppError {
-  constructor(message = 'You are not allowed to do this') {
-    super(403, ErrorCode.AUTHORIZATION_ERROR, message);
+  constructor(message = 'You are not allowed to do this', details?: unknown) {
+    super(403, ErrorCode.AUTHORIZATION_ERROR, message, details);
   }
 }
 export class NotFoundError extends AppError {
@@ -46,8 +46,11 @@ export class ConflictError extends AppError {
   }
 }
 export class RateLimitError extends AppError {
-  constructor(message = 'Too many requests') {
-    super(429, ErrorCode.RATE_LIMITED, message);
+  /** Seconds until the caller may try again: sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  constructor(message = 'Too many requests', retryAfterSeconds?: number, details?: unknown) {
+    super(429, ErrorCode.RATE_LIMITED, message, details ?? (retryAfterSeconds === undefined ? undefined : { retryAfterSeconds }));
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 export class ServiceUnavailableError extends AppError {

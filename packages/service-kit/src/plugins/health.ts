@@ -165,12 +165,13 @@ async function healthPlugin(app: FastifyInstance, opts: { service: string; versi
       }),
     },
   };
-  if (opts.reportRoute !== false) app.get('/health', { schema, logLevel: 'warn' }, readiness);
-  app.get('/health/ready', { schema, logLevel: 'warn' }, readiness);
+  if (opts.reportRoute !== false) app.get('/health', { schema, config: { access: 'public' }, logLevel: 'warn' }, readiness);
+  app.get('/health/ready', { schema, config: { access: 'public' }, logLevel: 'warn' }, readiness);
   app.get(
     '/health/live',
     {
       logLevel: 'warn',
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Liveness: the process can still do its work (restart it on 503)',

@@ -70,7 +70,8 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
 
   app.get(
     '/metrics',
-    { logLevel: 'warn', schema: { hide: true } },
+    // Public like the gateway's: scraped from the platform network (keep it off the internet in nginx).
+    { logLevel: 'warn', config: { access: 'public' }, schema: { hide: true } },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

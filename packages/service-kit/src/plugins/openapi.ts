@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { withDocumentedErrors } from '../http/error-responses.js';
+import { describePolicy, securityOf } from '../http/access.js';
 
 export interface OpenApiOptions {
   service: string;
@@ -17,8 +18,12 @@ async function openApiPlugin(app: FastifyInstance, opts: OpenApiOptions) {
     // generated client knows the one error shape for every status it can meet.
     transform: ({ schema, url, route }) => {
       if (!schema || schema.hide) return { schema, url };
-      const response = withDocumentedErrors(route.method, schema.response as Record<string, unknown> | undefined);
-      return { schema: { ...schema, response } as typeof schema, url };
+      const policy = route.config?.access;
+      const response = withDocumentedErrors(route.method, schema.response as Record<string, unknown> | undefined, policy);
+      // The route's access policy is its `security`: the merged document shows which need a token.
+      const security = securityOf(policy);
+      const description = policy ? [schema.description, `Access: ${describePolicy(policy)}.`].filter(Boolean).join('\n\n') : schema.description;
+      return { schema: { ...schema, response, security, description } as typeof schema, url };
     },
     openapi: {
       openapi: '3.0.3',
@@ -34,7 +39,7 @@ async function openApiPlugin(app: FastifyInstance, opts: OpenApiOptions) {
   });
 
   if (opts.documentRoute !== false) {
-    app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+    app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' }, logLevel: 'warn' }, async () => app.swagger());
   }
 }
 
