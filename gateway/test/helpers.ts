@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, buildService, Envelope, ok, serviceKit, type ServiceApp } from '@foodxchange/service-kit';
+import { publicByDefault } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
 import { UPSTREAMS, urlVariable } from '../src/upstreams.js';
 
@@ -32,6 +33,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
   const definition = { name, version: '9.9.9', description: `${name} stand-in`, defaultPort: 0 };
   const upstreamApp: ServiceApp = async (fastify, { config }) => {
     await fastify.register(serviceKit, { service: definition, config, mongo: false });
+    publicByDefault(fastify);
     fastify.get(
       `${prefix}/echo`,
       { schema: { summary: `Echo from ${name}`, response: { 200: Envelope(Type.Record(Type.String(), Type.Unknown())) } } },

@@ -6,7 +6,12 @@ import type { OpenApiDocument } from './openapi-merge.js';
 /** Swagger UI at /docs, showing the merged document rather than the gateway's own. */
 async function docsPlugin(app: FastifyInstance) {
   let latest: OpenApiDocument | undefined;
-  await app.register(swaggerUi, {
+  // The UI and its assets are public: its routes, registered by the plugin, are declared so here.
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public' };
+    });
+    await scope.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true, displayRequestDuration: true },
     // The UI's own JSON route is synchronous: refresh the merged document just before it runs.
@@ -17,6 +22,7 @@ async function docsPlugin(app: FastifyInstance) {
     },
     transformSpecification: (document) => latest ?? document,
     transformSpecificationClone: false,
+    });
   });
 }
 

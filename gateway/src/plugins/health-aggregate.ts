@@ -55,6 +55,7 @@ async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySett
     '/health',
     {
       logLevel: 'warn',
+      config: { access: 'public' },
       schema: {
         tags: ['health'],
         summary: 'The whole platform: the gateway and the readiness of every service',

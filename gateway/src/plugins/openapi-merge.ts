@@ -136,7 +136,7 @@ async function openApiMergePlugin(app: FastifyInstance, settings: GatewaySetting
 
   app.get(
     '/openapi.json',
-    { schema: { hide: true }, logLevel: 'warn' },
+    { schema: { hide: true }, config: { access: 'public' }, logLevel: 'warn' },
     async () => app.mergedOpenApi(),
   );
 }

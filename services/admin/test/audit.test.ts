@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
+import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { toKafkaMessage } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { recordAuditEvent } from '../src/audit/record.js';
@@ -11,14 +11,17 @@ import { auditEventModel } from '../src/audit/model.js';
 import { connectProducer, notificationEvent, produceEvent, TEST_TOPIC, untilSeen } from './kafka.js';
 
 let server: FastifyInstance;
+let issuer: TestIssuer;
+const admin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 let producer: Producer;
 
 async function audited(eventId: string): Promise<boolean> {
-  return (await server.inject({ url: `/api/v1/admin/audit/${eventId}` })).statusCode === 200;
+  return (await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${eventId}` })).statusCode === 200;
 }
 
 beforeAll(async () => {
-  server = await buildService(service, app, isolatedEnv('admin'));
+  issuer = await startTestIssuer();
+  server = await buildService(service, app, isolatedEnv('admin', issuer.env));
   producer = await connectProducer();
   await server.events.whenConsuming();
   let probeId = '';
@@ -36,6 +39,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await dropDatabase(server);
   await server.close();
+  await issuer?.close();
 });
 
 describe('audit consumer', () => {
@@ -51,7 +55,7 @@ describe('audit consumer', () => {
 
     const count = await auditEventModel(server.mongo).countDocuments({ _id: event.id });
     expect(count).toBe(1);
-    const res = await server.inject({ url: `/api/v1/admin/audit/${event.id}` });
+    const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${event.id}` });
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toMatchObject({
       id: event.id,
@@ -64,7 +68,7 @@ describe('audit consumer', () => {
       dataschema: event.dataschema,
       data: event.data,
     });
-    const bySubject = await server.inject({ url: `/api/v1/admin/audit?subject=${event.subject}` });
+    const bySubject = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?subject=${event.subject}` });
     expect(bySubject.json().pagination.total).toBe(1);
   });
 
@@ -93,7 +97,7 @@ describe('GET /admin/audit', () => {
     for (const event of events) await produceEvent(producer, event);
     await waitFor(
       async () => {
-        const res = await server.inject({ url: `/api/v1/admin/audit?correlationId=${correlationId}` });
+        const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?correlationId=${correlationId}` });
         return res.json().pagination?.total === 3;
       },
       { timeoutMs: 20_000, what: 'three audited events' },
@@ -101,23 +105,24 @@ describe('GET /admin/audit', () => {
   });
 
   it('pages newest first', async () => {
-    const first = await server.inject({ url: `/api/v1/admin/audit?correlationId=${correlationId}&limit=2` });
+    const first = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?correlationId=${correlationId}&limit=2` });
     expect(first.statusCode).toBe(200);
     expect(first.json().data.map((event: { id: string }) => event.id)).toEqual([events[2]!.id, events[1]!.id]);
     expect(first.json().pagination).toEqual({ page: 1, limit: 2, total: 3, totalPages: 2, hasNext: true, hasPrev: false });
-    const second = await server.inject({ url: `/api/v1/admin/audit?correlationId=${correlationId}&limit=2&page=2` });
+    const second = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?correlationId=${correlationId}&limit=2&page=2` });
     expect(second.json().data.map((event: { id: string }) => event.id)).toEqual([events[0]!.id]);
     expect(second.json().pagination).toMatchObject({ hasNext: false, hasPrev: true });
   });
 
   it('filters by topic, subject and time range [from, to)', async () => {
-    const byTopic = await server.inject({ url: `/api/v1/admin/audit?correlationId=${correlationId}&topic=${TEST_TOPIC}` });
+    const byTopic = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?correlationId=${correlationId}&topic=${TEST_TOPIC}` });
     expect(byTopic.json().pagination.total).toBe(3);
-    const otherTopic = await server.inject({ url: `/api/v1/admin/audit?correlationId=${correlationId}&topic=order.created` });
+    const otherTopic = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?correlationId=${correlationId}&topic=order.created` });
     expect(otherTopic.json().pagination.total).toBe(0);
-    const bySubject = await server.inject({ url: `/api/v1/admin/audit?subject=${events[1]!.subject}` });
+    const bySubject = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?subject=${events[1]!.subject}` });
     expect(bySubject.json().data.map((event: { id: string }) => event.id)).toEqual([events[1]!.id]);
     const window = await server.inject({
+      headers: admin(),
       url: `/api/v1/admin/audit?correlationId=${correlationId}&from=2025-03-01T11:00:00.000Z&to=2025-03-01T12:00:00.000Z`,
     });
     expect(window.json().data.map((event: { id: string }) => event.id)).toEqual([events[1]!.id]);
@@ -137,7 +142,7 @@ describe('GET /admin/audit', () => {
       ['from=2025-03-01T01:00:00%2B01:00&to=2025-03-01T00:00:00Z', 'querystring.to'],
     ];
     for (const [query, field] of cases) {
-      const res = await server.inject({ url: `/api/v1/admin/audit?${query}` });
+      const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?${query}` });
       expect(res.statusCode, query).toBe(400);
       expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
       expect(Object.keys(res.json().error.fields), query).toContain(field);
@@ -145,14 +150,14 @@ describe('GET /admin/audit', () => {
   });
 
   it('states in its OpenAPI schema the range rule the handler enforces', async () => {
-    const doc = (await server.inject({ url: '/openapi.json' })).json();
+    const doc = (await server.inject({ headers: admin(), url: '/openapi.json' })).json();
     const parameters: Array<{ name: string; in: string; description?: string }> = doc.paths['/api/v1/admin/audit'].get.parameters;
     const to = parameters.find((parameter) => parameter.in === 'query' && parameter.name === 'to');
     expect(to?.description).toMatch(/must be later than `from`/);
   });
 
   it('answers an unknown event id with the 404 envelope', async () => {
-    const res = await server.inject({ url: `/api/v1/admin/audit/${randomUUID()}` });
+    const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${randomUUID()}` });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
   });

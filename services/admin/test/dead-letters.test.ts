@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService, DLQ_HEADERS, quarantineNotice } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
+import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { replayClaimModel } from '../src/dead-letters/model.js';
@@ -11,6 +11,8 @@ import { connectProducer, notificationEvent, readTopicFromNow, TEST_TOPIC, until
 
 const DLQ = dlqTopic(TEST_TOPIC);
 let server: FastifyInstance;
+let issuer: TestIssuer;
+const admin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 let producer: Producer;
 
 function dlqHeaders(overrides: Record<string, string> = {}): Record<string, string> {
@@ -38,16 +40,17 @@ async function deadLetter(event: FoodXchangeEvent, overrides: Record<string, str
 }
 
 async function findByEventId(eventId: string) {
-  const res = await server.inject({ url: `/api/v1/admin/dead-letters?eventId=${eventId}` });
+  const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?eventId=${eventId}` });
   return res.json().data?.[0] as { id: string; status: string } | undefined;
 }
 
 function replay(id: string) {
-  return server.inject({ method: 'POST', url: `/api/v1/admin/dead-letters/${id}/replay` });
+  return server.inject({ headers: admin(), method: 'POST', url: `/api/v1/admin/dead-letters/${id}/replay` });
 }
 
 beforeAll(async () => {
-  server = await buildService(service, app, isolatedEnv('admin'));
+  issuer = await startTestIssuer();
+  server = await buildService(service, app, isolatedEnv('admin', issuer.env));
   producer = await connectProducer();
   await server.events.whenConsuming();
   let probe = notificationEvent();
@@ -64,6 +67,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await dropDatabase(server);
   await server.close();
+  await issuer?.close();
 });
 
 describe('dead-letter consumer', () => {
@@ -73,7 +77,7 @@ describe('dead-letter consumer', () => {
     const found = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
     expect(found.id).toMatch(new RegExp(`^${DLQ.replaceAll('.', '\\.')}:\\d+:\\d+$`));
 
-    const res = await server.inject({ url: `/api/v1/admin/dead-letters/${found.id}` });
+    const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${found.id}` });
     expect(res.statusCode).toBe(200);
     const letter = res.json().data;
     expect(letter).toMatchObject({
@@ -104,7 +108,7 @@ describe('dead-letter consumer', () => {
     await producer.send({ topic: testTopic(DLQ), messages: [{ key: marker, value: `{not json ${marker}` }] });
     const letter = await waitFor(
       async () => {
-        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&limit=100` });
+        const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&limit=100` });
         return (res.json().data as Array<{ key: string }>).find((item) => item.key === marker);
       },
       { timeoutMs: 20_000, what: 'the garbage dead letter' },
@@ -145,11 +149,11 @@ describe('replay', () => {
     expect(Object.keys(record.headers).filter((name) => name.startsWith('x-dlq-'))).toEqual([]);
 
     // The replayed event reaches consumers: admin's own audit consumer records it.
-    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/audit/${event.id}` })).statusCode === 200, {
+    await waitFor(async () => (await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${event.id}` })).statusCode === 200, {
       timeoutMs: 20_000,
       what: 'the replayed event in the audit log',
     });
-    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
+    await waitFor(async () => (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
       timeoutMs: 10_000,
       what: 'the outbox to be cleared',
     });
@@ -167,7 +171,7 @@ describe('replay', () => {
     expect(loser.json()).toMatchObject({ success: false, error: { code: 'CONFLICT', details: { id } } });
 
     await waitFor(() => reader.records.find((r) => r.headers['x-replayed-from'] === id), { timeoutMs: 20_000, what: 'the replay' });
-    await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
+    await waitFor(async () => (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${id}` })).json().data.replayInFlight === false, {
       timeoutMs: 10_000,
       what: 'the outbox to be cleared',
     });
@@ -177,7 +181,7 @@ describe('replay', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(reader.records.filter((r) => r.headers['x-replayed-from'] === id)).toHaveLength(1);
-    const letter = (await server.inject({ url: `/api/v1/admin/dead-letters/${id}` })).json().data;
+    const letter = (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${id}` })).json().data;
     expect(letter).toMatchObject({ status: 'replayed', replayCount: 1 });
   });
 
@@ -217,7 +221,7 @@ describe('replay', () => {
     });
     const letter = await waitFor(
       async () => {
-        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
+        const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
         return (res.json().data as Array<{ id: string; keyBase64: string | null }>).find((item) => item.keyBase64 === key.toString('base64'));
       },
       { timeoutMs: 20_000, what: 'the binary dead letter' },
@@ -248,7 +252,7 @@ describe('replay', () => {
     const event = notificationEvent();
     await deadLetter(event, { 'x-replayed-from': 'notification.sent.dlq:0:7' });
     const found = await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
-    const letter = (await server.inject({ url: `/api/v1/admin/dead-letters/${found.id}` })).json().data;
+    const letter = (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${found.id}` })).json().data;
     expect(letter.replayOf).toBe('notification.sent.dlq:0:7');
   });
 
@@ -257,14 +261,14 @@ describe('replay', () => {
     await producer.send({ topic: testTopic(DLQ), messages: [{ key: marker, value: null, headers: dlqHeaders() }] });
     const letter = await waitFor(
       async () => {
-        const res = await server.inject({ url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
+        const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?topic=${TEST_TOPIC}&status=pending&limit=100` });
         return (res.json().data as Array<{ id: string; key: string }>).find((item) => item.key === marker);
       },
       { timeoutMs: 20_000, what: 'the tombstone dead letter' },
     );
     const res = await replay(letter.id);
     expect(res.statusCode).toBe(409);
-    expect((await server.inject({ url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
+    expect((await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
   });
 
   it("lists a producer's quarantine notice with its error, and sends its replay to that producer", async () => {
@@ -289,7 +293,7 @@ describe('replay', () => {
       'notification',
     );
     await producer.send({ topic: testTopic(DLQ), messages: [notice] });
-    const letter = await waitFor(async () => (await server.inject({ url: `/api/v1/admin/dead-letters?eventId=${eventId}` })).json().data?.[0], {
+    const letter = await waitFor(async () => (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?eventId=${eventId}` })).json().data?.[0], {
       timeoutMs: 20_000,
       what: 'the quarantine notice listed',
     });
@@ -307,13 +311,13 @@ describe('replay', () => {
       eventId,
       replay: `POST /ops/outbox/quarantine/${eventId}/replay`,
     });
-    expect((await server.inject({ url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
+    expect((await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${letter.id}` })).json().data.status).toBe('pending');
   });
 });
 
 describe('GET /admin/dead-letters', () => {
   it('filters by status and topic, newest first, paged', async () => {
-    const pending = await server.inject({ url: `/api/v1/admin/dead-letters?status=pending&topic=${TEST_TOPIC}&limit=2` });
+    const pending = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?status=pending&topic=${TEST_TOPIC}&limit=2` });
     expect(pending.statusCode).toBe(200);
     expect(pending.json().pagination).toMatchObject({ page: 1, limit: 2, hasPrev: false });
     expect(pending.json().pagination.total).toBeGreaterThanOrEqual(3);
@@ -322,26 +326,26 @@ describe('GET /admin/dead-letters', () => {
     const [newer, older] = pending.json().data;
     expect(Date.parse(newer.recordedAt)).toBeGreaterThanOrEqual(Date.parse(older.recordedAt));
 
-    const replayed = await server.inject({ url: '/api/v1/admin/dead-letters?status=replayed' });
+    const replayed = await server.inject({ headers: admin(), url: '/api/v1/admin/dead-letters?status=replayed' });
     expect(replayed.json().pagination.total).toBe(4);
-    const otherTopic = await server.inject({ url: '/api/v1/admin/dead-letters?topic=order.created' });
+    const otherTopic = await server.inject({ headers: admin(), url: '/api/v1/admin/dead-letters?topic=order.created' });
     expect(otherTopic.json().pagination.total).toBe(0);
   });
 
   it('rejects bad query parameters and malformed ids with 400', async () => {
     for (const query of ['status=lost', 'topic=nope', 'limit=0', 'page=0', 'colour=red']) {
-      const res = await server.inject({ url: `/api/v1/admin/dead-letters?${query}` });
+      const res = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?${query}` });
       expect(res.statusCode, query).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_ERROR');
     }
-    const badId = await server.inject({ url: '/api/v1/admin/dead-letters/not-an-id' });
+    const badId = await server.inject({ headers: admin(), url: '/api/v1/admin/dead-letters/not-an-id' });
     expect(badId.statusCode).toBe(400);
     expect(badId.json().error.fields).toHaveProperty(['params.id']);
   });
 
   it('answers unknown ids with the 404 envelope, for reads and replays', async () => {
     const id = `${DLQ}:0:999999999`;
-    const read = await server.inject({ url: `/api/v1/admin/dead-letters/${id}` });
+    const read = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters/${id}` });
     expect(read.statusCode).toBe(404);
     expect(read.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
     const res = await replay(id);

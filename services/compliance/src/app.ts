@@ -1,6 +1,5 @@
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
-import accessControl from './access.js';
 import checkRoutes from './checks/routes.js';
 import { checkModel } from './checks/model.js';
 import marketRoutes from './markets/routes.js';
@@ -18,7 +17,6 @@ export const service: ServiceDefinition = {
 
 const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
-  await fastify.register(accessControl);
 
   const models: RuleModels = { ruleSets: ruleSetModel(fastify.mongo), versions: ruleSetVersionModel(fastify.mongo) };
   const checks = checkModel(fastify.mongo);

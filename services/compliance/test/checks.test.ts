@@ -2,28 +2,33 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv, readTopicFromNow, waitFor, type ReadRecord } from '@foodxchange/service-kit/testing';
+import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, readTopicFromNow, waitFor, type ReadRecord } from '@foodxchange/service-kit/testing';
 import { EU_ALLERGENS, MAX_EVENT_BYTES, parseEvent, TOPICS } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 
 let server: FastifyInstance;
+let issuer: TestIssuer;
+/** A platform admin: may do everything (the tests below that are about access say otherwise). */
+const admin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 let reader: { records: ReadRecord[]; stop: () => Promise<void> };
 
 beforeAll(async () => {
-  server = await buildService(service, app, isolatedEnv('compliance'));
+  issuer = await startTestIssuer();
+  server = await buildService(service, app, isolatedEnv('compliance', issuer.env));
   reader = await readTopicFromNow(TOPICS.complianceChecked);
 });
 afterAll(async () => {
   await reader?.stop();
   await dropDatabase(server);
   await server.close();
+  await issuer.close();
 });
 
 function post(body: unknown, headers: Record<string, string> = {}) {
   return server.inject({
     method: 'POST',
     url: '/api/v1/compliance/validate',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...admin(), ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -142,7 +147,7 @@ describe('POST /compliance/validate', () => {
     const check = res.json().data;
     expect(check.eventId).toBeUndefined();
     expect(check.orderId).toBeUndefined();
-    const stored = (await server.inject({ url: `/api/v1/compliance/checks/${check.id}` })).json().data;
+    const stored = (await server.inject({ headers: admin(), url: `/api/v1/compliance/checks/${check.id}` })).json().data;
     expect(stored.id).toBe(check.id);
     // A later order check is published; this one never is.
     const later = (await post(compliantEuSupply(`ord-${randomUUID()}`))).json().data;
@@ -202,7 +207,7 @@ describe('POST /compliance/validate', () => {
     const malformed = await post('{"market": "EU",');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
-    const empty = await server.inject({ method: 'POST', url: '/api/v1/compliance/validate' });
+    const empty = await server.inject({ method: 'POST', url: '/api/v1/compliance/validate', headers: admin() });
     expect(empty.statusCode).toBe(400);
     expect(empty.json().success).toBe(false);
   });
@@ -273,32 +278,32 @@ describe('GET /compliance/checks', () => {
   });
 
   it('lists an order’s checks newest first, paged', async () => {
-    const first = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2` });
+    const first = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2` });
     expect(first.statusCode).toBe(200);
     expect(first.json().pagination).toEqual({ page: 1, limit: 2, total: 3, totalPages: 2, hasNext: true, hasPrev: false });
     expect(first.json().data.map((check: { id: string }) => check.id)).toEqual([ids[2], ids[1]]);
-    const second = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2&page=2` });
+    const second = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&limit=2&page=2` });
     expect(second.json().data.map((check: { id: string }) => check.id)).toEqual([ids[0]]);
     expect(second.json().pagination).toMatchObject({ hasNext: false, hasPrev: true });
   });
 
   it('filters by passed, market, supplier and time', async () => {
-    const failed = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&passed=false` });
+    const failed = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&passed=false` });
     expect(failed.json().data.map((check: { id: string }) => check.id)).toEqual([ids[1]]);
-    const us = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&market=US` });
+    const us = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&market=US` });
     expect(us.json().data).toEqual([]);
-    const bySupplier = await server.inject({ url: `/api/v1/compliance/checks?supplierCompanyId=${supplierId}&limit=100` });
+    const bySupplier = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?supplierCompanyId=${supplierId}&limit=100` });
     expect(bySupplier.json().pagination.total).toBeGreaterThanOrEqual(3);
     const future = new Date(Date.now() + 60_000).toISOString();
-    const none = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&from=${encodeURIComponent(future)}` });
+    const none = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&from=${encodeURIComponent(future)}` });
     expect(none.json().pagination.total).toBe(0);
-    const all = await server.inject({ url: `/api/v1/compliance/checks?orderId=${orderId}&to=${encodeURIComponent(future)}` });
+    const all = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?orderId=${orderId}&to=${encodeURIComponent(future)}` });
     expect(all.json().pagination.total).toBe(3);
   });
 
   it('rejects bad query parameters', async () => {
     for (const query of ['limit=0', 'limit=101', 'page=0', 'passed=maybe', 'market=eu', 'from=yesterday', 'colour=red']) {
-      const res = await server.inject({ url: `/api/v1/compliance/checks?${query}` });
+      const res = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks?${query}` });
       expect(res.statusCode, query).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_ERROR');
       expect(Object.keys(res.json().error.fields)[0]).toMatch(/^querystring\./);
@@ -306,21 +311,21 @@ describe('GET /compliance/checks', () => {
   });
 
   it('returns one check by id, and the 404 envelope for an unknown id', async () => {
-    const one = await server.inject({ url: `/api/v1/compliance/checks/${ids[1]}` });
+    const one = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks/${ids[1]}` });
     expect(one.statusCode).toBe(200);
     expect(one.json().data).toMatchObject({ id: ids[1], passed: false, orderId });
     expect(one.json().data).not.toHaveProperty('outbox');
-    const missing = await server.inject({ url: `/api/v1/compliance/checks/${randomUUID()}` });
+    const missing = await server.inject({ headers: admin(), url: `/api/v1/compliance/checks/${randomUUID()}` });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
   });
 
   it('records the version of the rules a check used', async () => {
-    const eu = (await server.inject({ url: '/api/v1/compliance/rules/EU' })).json().data;
+    const eu = (await server.inject({ url: '/api/v1/compliance/rules/EU', headers: admin() })).json().data;
     const edit = await server.inject({
       method: 'PUT',
       url: '/api/v1/compliance/rules/EU',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...admin() },
       payload: JSON.stringify({
         name: eu.name,
         requiredCertifications: ['HACCP'],

@@ -1,25 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
-import { dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
+import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
 import { ruleSetModel, ruleSetVersionModel } from '../src/rules/model.js';
 import { seedDefaultRuleSets } from '../src/rules/service.js';
 
 let server: FastifyInstance;
+let issuer: TestIssuer;
+/** A platform admin: may do everything (the tests below that are about access say otherwise). */
+const admin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 beforeAll(async () => {
-  server = await buildService(service, app, isolatedEnv('compliance'));
+  issuer = await startTestIssuer();
+  server = await buildService(service, app, isolatedEnv('compliance', issuer.env));
 });
 afterAll(async () => {
   await dropDatabase(server);
   await server.close();
+  await issuer.close();
 });
 
 function put(url: string, body: unknown, headers: Record<string, string> = {}) {
   return server.inject({
     method: 'PUT',
     url,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...admin(), ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -37,7 +42,7 @@ const chRules = {
 
 describe('default rule sets', () => {
   it('are seeded at start-up: EU, INTL, UK, US at version 1', async () => {
-    const res = await server.inject({ url: '/api/v1/compliance/rules' });
+    const res = await server.inject({ url: '/api/v1/compliance/rules', headers: admin() });
     expect(res.statusCode).toBe(200);
     const markets = res.json().data;
     expect(markets.map((set: { market: string }) => set.market)).toEqual(['EU', 'INTL', 'UK', 'US']);
@@ -45,7 +50,7 @@ describe('default rule sets', () => {
   });
 
   it('give the EU HACCP + ISO 22000, the 14 allergens and mandatory origin tracking', async () => {
-    const res = await server.inject({ url: '/api/v1/compliance/rules/EU' });
+    const res = await server.inject({ url: '/api/v1/compliance/rules/EU', headers: admin() });
     expect(res.statusCode).toBe(200);
     expect(res.headers.etag).toBe('"1"');
     const eu = res.json().data;
@@ -58,12 +63,12 @@ describe('default rule sets', () => {
   });
 
   it('give the US FDA registration and HACCP', async () => {
-    const us = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+    const us = (await server.inject({ url: '/api/v1/compliance/rules/US', headers: admin() })).json().data;
     expect(us.requiredCertifications).toEqual(['FDA_REGISTERED', 'HACCP']);
   });
 
   it('seeding again creates nothing and keeps edits', async () => {
-    const before = (await server.inject({ url: '/api/v1/compliance/rules/UK' })).json().data;
+    const before = (await server.inject({ url: '/api/v1/compliance/rules/UK', headers: admin() })).json().data;
     const edited = await put('/api/v1/compliance/rules/UK', {
       name: before.name,
       requiredCertifications: ['HACCP', 'BRCGS'],
@@ -73,33 +78,33 @@ describe('default rule sets', () => {
     });
     expect(edited.statusCode).toBe(200);
     expect(await seedDefaultRuleSets({ ruleSets: ruleSetModel(server.mongo), versions: ruleSetVersionModel(server.mongo) })).toBe(0);
-    const after = (await server.inject({ url: '/api/v1/compliance/rules/UK' })).json().data;
+    const after = (await server.inject({ url: '/api/v1/compliance/rules/UK', headers: admin() })).json().data;
     expect(after).toMatchObject({ version: 2, requiredCertifications: ['HACCP', 'BRCGS'], anyOfCertifications: [] });
   });
 });
 
 describe('GET /compliance/rules', () => {
   it('filters by delivery country through the market mapping', async () => {
-    const de = await server.inject({ url: '/api/v1/compliance/rules?country=DE' });
+    const de = await server.inject({ url: '/api/v1/compliance/rules?country=DE', headers: admin() });
     expect(de.json().data.map((set: { market: string }) => set.market)).toEqual(['EU']);
-    const br = await server.inject({ url: '/api/v1/compliance/rules?country=BR' });
+    const br = await server.inject({ url: '/api/v1/compliance/rules?country=BR', headers: admin() });
     expect(br.json().data.map((set: { market: string }) => set.market)).toEqual(['INTL']);
   });
 
   it('rejects a malformed country and unknown query parameters', async () => {
-    const lower = await server.inject({ url: '/api/v1/compliance/rules?country=de' });
+    const lower = await server.inject({ url: '/api/v1/compliance/rules?country=de', headers: admin() });
     expect(lower.statusCode).toBe(400);
     expect(lower.json().error.fields).toHaveProperty(['querystring.country']);
-    const unknown = await server.inject({ url: '/api/v1/compliance/rules?colour=red' });
+    const unknown = await server.inject({ url: '/api/v1/compliance/rules?colour=red', headers: admin() });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().error.fields).toEqual({ 'querystring.colour': ['is not allowed'] });
   });
 
   it('answers 404 for a market without a rule set and 400 for a malformed market', async () => {
-    const missing = await server.inject({ url: '/api/v1/compliance/rules/ZZ' });
+    const missing = await server.inject({ url: '/api/v1/compliance/rules/ZZ', headers: admin() });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
-    const bad = await server.inject({ url: '/api/v1/compliance/rules/eu-1' });
+    const bad = await server.inject({ url: '/api/v1/compliance/rules/eu-1', headers: admin() });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', fields: { 'params.market': expect.any(Array) } } });
   });
@@ -107,7 +112,7 @@ describe('GET /compliance/rules', () => {
 
 describe('PUT /compliance/rules/:market', () => {
   it('replaces a rule set and increments its version (expectedVersion in the body)', async () => {
-    const current = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/US', headers: admin() })).json().data;
     const res = await put('/api/v1/compliance/rules/US', {
       name: 'United States',
       requiredCertifications: ['FDA_REGISTERED', 'HACCP'],
@@ -124,7 +129,7 @@ describe('PUT /compliance/rules/:market', () => {
   });
 
   it('answers 409 when the version moved on (lost update prevented)', async () => {
-    const current = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/INTL', headers: admin() })).json().data;
     const body = {
       name: current.name,
       requiredCertifications: ['HACCP'],
@@ -139,12 +144,12 @@ describe('PUT /compliance/rules/:market', () => {
       success: false,
       error: { code: 'CONFLICT', details: { market: 'INTL', expectedVersion: current.version, currentVersion: current.version + 1 } },
     });
-    const unchanged = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    const unchanged = (await server.inject({ url: '/api/v1/compliance/rules/INTL', headers: admin() })).json().data;
     expect(unchanged.name).toBe(current.name);
   });
 
   it('accepts the version as If-Match', async () => {
-    const got = await server.inject({ url: '/api/v1/compliance/rules/EU' });
+    const got = await server.inject({ url: '/api/v1/compliance/rules/EU', headers: admin() });
     const eu = got.json().data;
     const body = {
       name: eu.name,
@@ -183,7 +188,7 @@ describe('PUT /compliance/rules/:market', () => {
     });
     const again = await put('/api/v1/compliance/rules/CH', { ...chRules, expectedVersion: 0 });
     expect(again.statusCode).toBe(409);
-    const forCh = await server.inject({ url: '/api/v1/compliance/rules?country=CH' });
+    const forCh = await server.inject({ url: '/api/v1/compliance/rules?country=CH', headers: admin() });
     expect(forCh.json().data.map((set: { market: string }) => set.market)).toEqual(['CH']);
   });
 
@@ -237,7 +242,7 @@ describe('PUT /compliance/rules/:market', () => {
     const res = await put('/api/v1/compliance/rules/CH', '{"name": "Switzerland",');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
-    const version = (await server.inject({ url: '/api/v1/compliance/rules/CH' })).json().data.version;
+    const version = (await server.inject({ url: '/api/v1/compliance/rules/CH', headers: admin() })).json().data.version;
     expect(version).toBe(1);
   });
 });
@@ -245,7 +250,7 @@ describe('PUT /compliance/rules/:market', () => {
 describe('concurrent edits and history', () => {
   it('lets exactly one of several concurrent editors of the same version win', async () => {
     for (let round = 0; round < 3; round += 1) {
-      const current = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+      const current = (await server.inject({ url: '/api/v1/compliance/rules/US', headers: admin() })).json().data;
       const results = await Promise.all(
         ['a', 'b', 'c', 'd'].map((editor) =>
           put('/api/v1/compliance/rules/US', {
@@ -260,25 +265,25 @@ describe('concurrent edits and history', () => {
       const statuses = results.map((res) => res.statusCode).sort();
       expect(statuses).toEqual([200, 409, 409, 409]);
       const winner = results.find((res) => res.statusCode === 200)!.json().data;
-      const after = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
+      const after = (await server.inject({ url: '/api/v1/compliance/rules/US', headers: admin() })).json().data;
       expect(after).toMatchObject({ version: current.version + 1, name: winner.name });
     }
   });
 
   it('lists every accepted version, newest first', async () => {
-    const current = (await server.inject({ url: '/api/v1/compliance/rules/US' })).json().data;
-    const res = await server.inject({ url: '/api/v1/compliance/rules/US/versions?limit=100' });
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/US', headers: admin() })).json().data;
+    const res = await server.inject({ url: '/api/v1/compliance/rules/US/versions?limit=100', headers: admin() });
     expect(res.statusCode).toBe(200);
     const versions = res.json().data.map((item: { version: number }) => item.version);
     expect(versions).toEqual(Array.from({ length: current.version }, (_, index) => current.version - index));
     expect(res.json().data[0]).toMatchObject({ market: 'US', name: current.name, version: current.version });
     expect(res.json().data.at(-1)).toMatchObject({ version: 1, name: 'United States' });
-    const missing = await server.inject({ url: '/api/v1/compliance/rules/NZ/versions' });
+    const missing = await server.inject({ url: '/api/v1/compliance/rules/NZ/versions', headers: admin() });
     expect(missing.statusCode).toBe(404);
   });
 
   it('applies a version whose writer died between claiming it and applying it', async () => {
-    const current = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    const current = (await server.inject({ url: '/api/v1/compliance/rules/INTL', headers: admin() })).json().data;
     const versions = ruleSetVersionModel(server.mongo);
     const { createdAt: _c, updatedAt: _u, ...definition } = current;
     // The claim of the next version exists, the current rule set was never moved forward.
@@ -297,7 +302,7 @@ describe('concurrent edits and history', () => {
       expectedVersion: current.version,
     });
     expect(res.statusCode).toBe(409);
-    const after = (await server.inject({ url: '/api/v1/compliance/rules/INTL' })).json().data;
+    const after = (await server.inject({ url: '/api/v1/compliance/rules/INTL', headers: admin() })).json().data;
     expect(after).toMatchObject({ version: current.version + 1, name: 'Claimed by a writer that died' });
   });
 });

@@ -8,6 +8,7 @@ export default async function auditRoutes(app: FastifyInstance, { auditEvents }:
   app.get(
     '/audit',
     {
+      config: { access: { permission: 'admin:read' } },
       schema: {
         tags: ['audit'],
         summary: 'Every event published on the platform, newest first',
@@ -25,6 +26,7 @@ export default async function auditRoutes(app: FastifyInstance, { auditEvents }:
   app.get(
     '/audit/:eventId',
     {
+      config: { access: { permission: 'admin:read' } },
       schema: {
         tags: ['audit'],
         summary: 'One recorded event by its CloudEvents id',

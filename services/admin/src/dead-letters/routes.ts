@@ -20,6 +20,7 @@ export default async function deadLetterRoutes(
   app.get(
     '/dead-letters',
     {
+      config: { access: { permission: 'admin:read' } },
       schema: {
         tags: ['dead-letters'],
         summary: 'Records consumers gave up on, newest first',
@@ -37,6 +38,7 @@ export default async function deadLetterRoutes(
   app.get(
     '/dead-letters/:id',
     {
+      config: { access: { permission: 'admin:read' } },
       schema: {
         tags: ['dead-letters'],
         summary: 'One dead letter',
@@ -50,6 +52,7 @@ export default async function deadLetterRoutes(
   app.post(
     '/dead-letters/:id/replay',
     {
+      config: { access: { permission: 'dead-letters:replay' } },
       schema: {
         tags: ['dead-letters'],
         summary: 'Re-publish the original record to its original topic (once: pending → replayed)',

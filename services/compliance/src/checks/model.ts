@@ -34,6 +34,10 @@ export interface CheckDoc extends OutboxFields {
   correlationId: string;
   /** Id of the `compliance.checked` event this check published (checks of an order only). */
   eventId?: string;
+  /** Who asked for it (absent for checks the saga ran). */
+  requestedBy?: { userId: string; companyId?: string };
+  /** Companies that may read it: the buyer, the supplier and the requester's company. */
+  partyCompanyIds?: string[];
 }
 
 const FindingSchema = new Schema(
@@ -78,6 +82,8 @@ const ProductSchema = new Schema(
 const CheckSchema = new Schema<CheckDoc>(
   {
     _id: { type: String, required: true },
+    requestedBy: { type: new Schema({ userId: { type: String, required: true }, companyId: String }, { _id: false }), default: undefined },
+    partyCompanyIds: { type: [String], default: undefined, index: true },
     market: { type: String, required: true },
     ruleSetVersion: { type: Number, required: true },
     deliveryCountry: String,

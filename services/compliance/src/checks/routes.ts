@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ok, paged } from '@foodxchange/service-kit';
+import { isAdminRole } from '@foodxchange/contracts';
+import { callerOf, ok, paged, type Identity } from '@foodxchange/service-kit';
 import type { RuleSetModel } from '../rules/model.js';
 import type { CheckModel } from './model.js';
 import {
@@ -11,12 +12,17 @@ import {
   type CheckListQuery,
   type ValidateBody,
 } from './schemas.js';
-import { getCheck, listChecks, runCheck } from './service.js';
+import { getCheck, listChecks, runCheck, type CheckReader } from './service.js';
+
+const requesterOf = (identity: Identity) => ({ userId: identity.userId, ...(identity.companyId ? { companyId: identity.companyId } : {}) });
+/** Admins read every check; everyone else those of their company. */
+const readerOf = (identity: Identity): CheckReader => (isAdminRole(identity.role) ? undefined : { companyId: identity.companyId });
 
 export default async function checkRoutes(app: FastifyInstance, { ruleSets, checks }: { ruleSets: RuleSetModel; checks: CheckModel }) {
   app.post(
     '/validate',
     {
+      config: { access: { permission: 'compliance:validate' } },
       schema: {
         tags: ['checks'],
         summary: "Validate a proposed supply against a market's rules; the check is recorded (audit trail)",
@@ -31,6 +37,8 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
         { ruleSets, checks, published: () => app.events.published() },
         request.body as ValidateBody,
         app.events.context(request),
+        new Date(),
+        requesterOf(callerOf(request)),
       );
       return reply.code(201).header('location', `/api/v1/compliance/checks/${check.id}`).send(ok(check));
     },
@@ -39,6 +47,7 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
   app.get(
     '/checks',
     {
+      config: { access: { permission: 'compliance:read' } },
       schema: {
         tags: ['checks'],
         summary: 'Recorded compliance checks, newest first',
@@ -48,7 +57,7 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
     },
     async (request) => {
       const query = request.query as CheckListQuery;
-      const { items, total } = await listChecks(checks, query);
+      const { items, total } = await listChecks(checks, query, readerOf(callerOf(request)));
       return paged(items, { page: query.page, limit: query.limit, total });
     },
   );
@@ -56,6 +65,7 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
   app.get(
     '/checks/:id',
     {
+      config: { access: { permission: 'compliance:read' } },
       schema: {
         tags: ['checks'],
         summary: 'One recorded compliance check',
@@ -63,6 +73,6 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
         response: { 200: CheckEnvelope },
       },
     },
-    async (request) => ok(await getCheck(checks, (request.params as { id: string }).id)),
+    async (request) => ok(await getCheck(checks, (request.params as { id: string }).id, readerOf(callerOf(request)))),
   );
 }

@@ -85,7 +85,13 @@ function checkDates(body: ValidateBody): void {
  * Validates a proposed supply against its market's rules and records the check (the audit
  * trail) with its `compliance.checked` event in one insert.
  */
-export async function runCheck(deps: CheckDeps, body: ValidateBody, context: EventContext, now = new Date()): Promise<CheckView> {
+export async function runCheck(
+  deps: CheckDeps,
+  body: ValidateBody,
+  context: EventContext,
+  now = new Date(),
+  requester?: { userId: string; companyId?: string },
+): Promise<CheckView> {
   checkDates(body);
   const ruleSet = await resolveMarket(deps.ruleSets, body);
   const products = body.products.map((product) => ({
@@ -117,6 +123,8 @@ export async function runCheck(deps: CheckDeps, body: ValidateBody, context: Eve
     products,
     checkedAt: now,
     correlationId: context.correlationId,
+    ...(requester ? { requestedBy: requester } : {}),
+    partyCompanyIds: [...new Set([body.buyerCompanyId, body.supplier.companyId, requester?.companyId].filter((id): id is string => Boolean(id)))],
   });
   const data = complianceCheckedData(doc);
   if (data) doc.eventId = stageEvent(doc, TOPICS.complianceChecked, doc._id, data, context).id;
@@ -125,14 +133,24 @@ export async function runCheck(deps: CheckDeps, body: ValidateBody, context: Eve
   return toCheckView(doc.toObject());
 }
 
-export async function getCheck(checks: CheckModel, id: string): Promise<CheckView> {
+/**
+ * Who may read which checks: platform admins every check, anyone else those of their own
+ * company (as buyer, supplier or requester). `undefined` = every check.
+ */
+export type CheckReader = { companyId?: string } | undefined;
+
+export async function getCheck(checks: CheckModel, id: string, reader?: CheckReader): Promise<CheckView> {
   const doc = await checks.findById(id).select({ outbox: 0 }).lean<CheckDoc>();
-  if (!doc) throw new NotFoundError(`Compliance check ${id}`);
+  // Another company's check is "not found": its id is not confirmed to exist.
+  if (!doc || (reader && !(reader.companyId && doc.partyCompanyIds?.includes(reader.companyId)))) {
+    throw new NotFoundError(`Compliance check ${id}`);
+  }
   return toCheckView(doc);
 }
 
-export async function listChecks(checks: CheckModel, query: CheckListQuery): Promise<{ items: CheckView[]; total: number }> {
+export async function listChecks(checks: CheckModel, query: CheckListQuery, reader?: CheckReader): Promise<{ items: CheckView[]; total: number }> {
   const filter: Record<string, unknown> = {};
+  if (reader) filter.partyCompanyIds = reader.companyId ?? '\u0001no-company';
   if (query.orderId) filter.orderId = query.orderId;
   if (query.rfqId) filter.rfqId = query.rfqId;
   if (query.supplierCompanyId) filter.supplierCompanyId = query.supplierCompanyId;

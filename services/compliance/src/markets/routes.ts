@@ -19,6 +19,7 @@ export default async function marketRoutes(app: FastifyInstance) {
   app.get(
     '/markets',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['rules'],
         summary: 'Bloc markets and the delivery countries they govern',

@@ -37,6 +37,7 @@ export default async function ruleRoutes(app: FastifyInstance, { models }: { mod
   app.get(
     '/rules',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['rules'],
         summary: 'Rule sets of every market (or, with ?country=, the one that applies to that delivery country)',
@@ -50,6 +51,7 @@ export default async function ruleRoutes(app: FastifyInstance, { models }: { mod
   app.get(
     '/rules/:market',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['rules'],
         summary: "A market's rule set; its version is also the ETag",
@@ -68,8 +70,7 @@ export default async function ruleRoutes(app: FastifyInstance, { models }: { mod
   app.put(
     '/rules/:market',
     {
-      // Admin-only once identity lands (see access.ts).
-      config: { access: 'admin' },
+      config: { access: { permission: 'rules:edit' } },
       schema: {
         tags: ['rules'],
         summary: "Replace a market's rule set (optimistic concurrency: expectedVersion or If-Match; 0 creates)",
@@ -93,6 +94,7 @@ export default async function ruleRoutes(app: FastifyInstance, { models }: { mod
   app.get(
     '/rules/:market/versions',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['rules'],
         summary: "Every accepted version of a market's rule set, newest first (which rules applied when)",
