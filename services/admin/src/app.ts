@@ -5,6 +5,8 @@ import auditRoutes from './audit/routes.js';
 import { deadLetterModel, replayClaimModel } from './dead-letters/model.js';
 import deadLetterRoutes from './dead-letters/routes.js';
 import { publishes, subscriptions } from './subscriptions.js';
+import { adminUserModel } from './users/model.js';
+import userRoutes from './users/routes.js';
 
 export const service: ServiceDefinition = {
   name: 'admin',
@@ -16,16 +18,19 @@ export const service: ServiceDefinition = {
 const app: ServiceApp = async (fastify, { config }) => {
   // No Redis: nothing here uses it yet, and readiness checks only what the service uses.
   await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
-  // Every admin route is admin-only once identity lands: enforced in this one hook.
 
   const auditEvents = auditEventModel(fastify.mongo);
   const deadLetters = deadLetterModel(fastify.mongo);
   const claims = replayClaimModel(fastify.mongo);
   // Replays leave through the dead letter's own outbox.
   fastify.events.registerOutbox(deadLetters);
+  // Suspensions leave through the user's own outbox.
+  const users = adminUserModel(fastify.mongo);
+  fastify.events.registerOutbox(users);
 
   await fastify.register(auditRoutes, { prefix: '/api/v1/admin', auditEvents });
   await fastify.register(deadLetterRoutes, { prefix: '/api/v1/admin', deadLetters, claims });
+  await fastify.register(userRoutes, { prefix: '/api/v1/admin', users });
 };
 
 export default app;
