@@ -18,7 +18,11 @@ export interface ServiceKitOptions {
   /** The service's own database (every service has one: DESIGN.md "Data ownership"). */
   mongo?: boolean;
   kafka?: { publishes?: readonly Topic[]; subscriptions?: readonly AnySubscription[] };
-  redis?: boolean;
+  /**
+   * `{ optional: true }`: the service starts and keeps serving while Redis is away (the gateway,
+   * whose rate limits fail open); its health check is then non-critical (degraded, not down).
+   */
+  redis?: boolean | { optional: boolean };
   elasticsearch?: boolean;
   /**
    * Routes a caller serves itself instead (the gateway aggregates `/health` and merges
@@ -63,7 +67,10 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
   await app.register(healthPlugin, { service: service.name, version: service.version, reportRoute: !replaced.has('/health') });
   await app.register(metricsPlugin, { service: service.name });
   if (opts.mongo !== false) await app.register(mongoPlugin, { url: config.MONGO_URL, dbName: config.MONGO_DB });
-  if (opts.redis) await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name });
+  if (opts.redis) {
+    const optional = typeof opts.redis === 'object' && opts.redis.optional;
+    await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name, optional });
+  }
   if (opts.elasticsearch) await app.register(elasticsearchPlugin, { url: config.ELASTICSEARCH_URL });
   if (opts.kafka) {
     await app.register(kafkaPlugin, {

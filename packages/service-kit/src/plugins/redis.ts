@@ -8,7 +8,7 @@ declare module 'fastify' {
   }
 }
 
-async function redisPlugin(app: FastifyInstance, opts: { url: string; service: string }) {
+async function redisPlugin(app: FastifyInstance, opts: { url: string; service: string; optional?: boolean }) {
   const redis = new Redis(opts.url, {
     connectionName: `foodxchange-${opts.service}`,
     lazyConnect: true,
@@ -18,11 +18,18 @@ async function redisPlugin(app: FastifyInstance, opts: { url: string; service: s
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
   redis.on('error', (error) => app.log.warn({ err: error }, 'redis connection error'));
-  await redis.connect();
+  if (opts.optional) {
+    // Started without Redis: ioredis keeps reconnecting in the background (retryStrategy).
+    await redis.connect().catch((error: Error) => app.log.warn({ err: error }, 'redis unavailable at start-up; serving without it'));
+  } else await redis.connect();
   app.decorate('redis', redis);
-  app.health.addCheck('redis', async () => {
-    await redis.ping();
-  });
+  app.health.addCheck(
+    'redis',
+    async () => {
+      await redis.ping();
+    },
+    { critical: !opts.optional },
+  );
   app.addHook('onClose', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });
