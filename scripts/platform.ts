@@ -64,6 +64,12 @@ export function portOf(name: string, offset = 0): number {
   return proc.port + offset;
 }
 
+/** The first platform admin, created by auth at start-up (override with ADMIN_EMAIL / ADMIN_PASSWORD). */
+export const LOCAL_ADMIN = {
+  email: process.env.ADMIN_EMAIL ?? 'admin@foodxchange.local',
+  password: process.env.ADMIN_PASSWORD ?? 'FoodXchange-Admin-2026!',
+};
+
 /** Environment that points the gateway at each service: `<NAME>_SERVICE_URL`. */
 export function upstreamEnv(offset = 0, host = '127.0.0.1'): Record<string, string> {
   return Object.fromEntries(
@@ -90,6 +96,8 @@ export function launch(options: LaunchOptions): RunningProcess[] {
         ELASTICSEARCH_URL: options.infra.elasticsearchUrl,
         REDIS_URL: options.infra.redisUrl,
         ...upstreamEnv(offset),
+        // Every service verifies access tokens itself, against the auth service's public keys.
+        JWKS_URL: `http://127.0.0.1:${portOf('auth', offset)}/api/v1/auth/.well-known/jwks.json`,
         ...(options.envFor?.(proc.name) ?? {}),
       },
       stdio: ['ignore', out, out],

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { infraDown, infraUp } from '../infra/src/index.js';
-import { GATEWAY, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
+import { GATEWAY, LOCAL_ADMIN, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
 
 const detach = process.argv.includes('--detach');
 const started = performance.now();
@@ -47,6 +47,7 @@ console.log(`  gateway   ${gatewayUrl}/api/v1`);
 console.log(`  API docs  ${gatewayUrl}/docs`);
 console.log(`  health    ${gatewayUrl}/health`);
 console.log(`  logs      ${logDir}`);
+console.log(`  admin     ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}  (local default: set ADMIN_EMAIL / ADMIN_PASSWORD)`);
 
 if (detach) {
   for (const { child } of processes) child.unref();
