@@ -1,7 +1,12 @@
-import type { Topic } from '@foodxchange/contracts';
-import type { Subscription } from '@foodxchange/service-kit';
+import { TOPICS, type Topic } from '@foodxchange/contracts';
+import { subscribe, type Subscription } from '@foodxchange/service-kit';
+import { onUserRegistered, onUserSuspended, onUserUnsuspended } from './users/events.js';
 
 /** Topics this service publishes (created at start-up) and the topic → handler lines it consumes. */
-export const publishes: readonly Topic[] = [];
+export const publishes: readonly Topic[] = [TOPICS.companyCreated];
 
-export const subscriptions: readonly Subscription[] = [];
+export const subscriptions: readonly Subscription[] = [
+  subscribe(TOPICS.userRegistered, onUserRegistered),
+  subscribe(TOPICS.userSuspended, onUserSuspended),
+  subscribe(TOPICS.userUnsuspended, onUserUnsuspended),
+];
