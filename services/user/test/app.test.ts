@@ -34,4 +34,21 @@ describe('user service', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/health/live', '/ops/outbox/quarantine']));
     expect(Object.keys(doc.paths['/health/ready'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '500', '503']));
   });
+
+  it('documents its routes as needing a token, and both shapes of a company', async () => {
+    const doc = (await server.inject({ url: '/openapi.json' })).json();
+    for (const [path, method] of [
+      ['/api/v1/users/me', 'get'],
+      ['/api/v1/users/me', 'patch'],
+      ['/api/v1/users/{id}', 'get'],
+      ['/api/v1/companies/{id}', 'get'],
+      ['/api/v1/companies/{id}', 'patch'],
+    ] as const) {
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual(expect.arrayContaining([{ bearerAuth: [] }]));
+    }
+    const company = doc.paths['/api/v1/companies/{id}'].get.responses['200'].content['application/json'].schema;
+    const shapes = JSON.stringify(company.properties.data);
+    expect(shapes).toContain('"full"');
+    expect(shapes).toContain('"public"');
+  });
 });
