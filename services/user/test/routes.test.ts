@@ -62,6 +62,9 @@ describe('GET /users/me', () => {
     expect(early.json().error.message).toMatch(/not ready yet/);
 
     expect((await server.inject({ url: '/api/v1/users/me' })).statusCode).toBe(401);
+    const notReady = await patchMe({ name: 'Early' }, bearer(issuer.token({ sub: 'usr-not-consumed-yet' })));
+    expect(notReady.statusCode).toBe(404);
+    expect(notReady.json().error.message).toMatch(/not ready yet/);
   });
 });
 
@@ -192,8 +195,16 @@ describe('PATCH /companies/:id', () => {
     expect(byAdmin.json().data).toMatchObject({ name: 'Nordic Fresh Foods AB (publ)', description: 'Checked by the platform', version: 3 });
     expect((await patchCompany('cmp-unknown', { name: 'Ghost' }, adminHeaders())).statusCode).toBe(404);
 
+    // null removes an optional field; the others stay.
+    await patchCompany(buyer.companyId, { website: 'https://nordic.example', address: { line1: 'Storgatan 1', city: 'Malmö', country: 'SE' } }, buyer.headers);
+    const cleared = await patchCompany(buyer.companyId, { website: null, address: null, description: null }, buyer.headers);
+    expect(cleared.statusCode).toBe(200);
+    for (const field of ['website', 'address', 'description']) expect(cleared.json().data[field], field).toBeUndefined();
+    expect(cleared.json().data.marketsServed).toEqual(['EU']);
+
     const unchanged = await companyModel(server.mongo).findById(buyer.companyId).lean();
     expect(unchanged!.name).toBe('Nordic Fresh Foods AB (publ)');
+    expect(unchanged!.address).toBeUndefined();
     // An edit publishes nothing (the contracts have no company.updated): only company.created is staged.
     expect(unchanged!.outbox.map((entry) => entry.topic)).toEqual([TOPICS.companyCreated]);
   });
