@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError, callerOf, ok } from '@foodxchange/service-kit';
+import type { AuthDeps, RequestOrigin } from '../deps.js';
+import { login } from '../login/service.js';
+import type { LoginThrottle } from '../login/throttle.js';
+import { TokenEnvelope } from '../sessions/schemas.js';
+import type { CredentialDoc } from './model.js';
+import { LoginBodySchema, MeEnvelope, RegisterBodySchema, type LoginBody, type RegisterBody } from './schemas.js';
+import { register } from './service.js';
+
+export default async function credentialRoutes(
+  app: FastifyInstance,
+  { deps, throttle, originOf }: { deps: AuthDeps; throttle: LoginThrottle; originOf: (request: import('fastify').FastifyRequest) => RequestOrigin },
+) {
+  app.post(
+    '/register',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a buyer or supplier account with its company; answers tokens',
+        description: 'Publishes user.registered (with the company). Duplicate e-mail (any case) → 409.',
+        body: RegisterBodySchema,
+        response: { 201: TokenEnvelope },
+      },
+    },
+    async (request, reply) => reply.code(201).send(ok(await register(deps, request.body as RegisterBody, originOf(request)))),
+  );
+
+  app.post(
+    '/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with e-mail and password',
+        description:
+          'Answers an RS256 access token (15 min) and a refresh token (7 days). Repeated failures lock the account for a growing interval (429 with Retry-After).',
+        body: LoginBodySchema,
+        response: { 200: TokenEnvelope },
+      },
+    },
+    async (request) => ok(await login(deps, throttle, request.body as LoginBody, originOf(request))),
+  );
+
+  app.get(
+    '/me',
+    {
+      config: { access: 'authenticated' },
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: MeEnvelope } },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const user = await deps.credentials.findById(caller.userId).select({ outbox: 0, passwordHash: 0 }).lean<CredentialDoc>();
+      if (!user) throw new NotFoundError('User');
+      return ok({
+        id: user._id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        ...(user.companyId ? { companyId: user.companyId } : {}),
+        status: user.status,
+        permissions: [...caller.permissions],
+        createdAt: user.createdAt.toISOString(),
+      });
+    },
+  );
+}

@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Envelope } from '@foodxchange/service-kit';
+
+export const UserSummarySchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Type.Union(['buyer', 'supplier', 'admin', 'super_admin'].map((role) => Type.Literal(role))),
+  companyId: Type.Optional(Type.String({ description: 'The company the user acts for; platform admins have none' })),
+});
+
+export const TokenAnswerSchema = Type.Object({
+  user: UserSummarySchema,
+  accessToken: Type.String({ description: 'RS256 JWT, sent as Authorization: Bearer <token>' }),
+  refreshToken: Type.String({ description: 'Opaque; single use: POST /auth/refresh answers a new one' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds the access token is valid for' }),
+  refreshExpiresIn: Type.Integer({ description: 'Seconds the refresh token is valid for' }),
+});
+export const TokenEnvelope = Envelope(TokenAnswerSchema);
+
+/** Opaque refresh tokens are 43 base64url characters; the bound keeps junk cheap to refuse. */
+const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
+
+export const RefreshBodySchema = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
+export type RefreshBody = Static<typeof RefreshBodySchema>;
+
+export const LogoutBodySchema = Type.Union([
+  Type.Object(
+    {
+      refreshToken: Type.Optional({
+        ...RefreshToken,
+        description: 'Whose family to revoke; by default the family of the access token used for this call',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+export type LogoutBody = { refreshToken?: string } | null;
+
+export const LogoutEnvelope = Envelope(
+  Type.Object({
+    loggedOut: Type.Literal(true),
+    revokedSession: Type.Boolean({ description: 'Whether a token family was revoked' }),
+  }),
+);
