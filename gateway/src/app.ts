@@ -5,6 +5,9 @@ import proxy from './plugins/proxy.js';
 import openApiMerge from './plugins/openapi-merge.js';
 import healthAggregate from './plugins/health-aggregate.js';
 import docs from './plugins/docs.js';
+import securityHeaders from './plugins/security-headers.js';
+import rateLimits from './plugins/rate-limits.js';
+import edge from './plugins/edge.js';
 
 export const service: ServiceDefinition<typeof gatewayConfig> = {
   name: 'gateway',
@@ -16,18 +19,27 @@ export const service: ServiceDefinition<typeof gatewayConfig> = {
 
 const app: ServiceApp = async (fastify, { config }) => {
   const settings = settingsFrom(config as unknown as Record<string, unknown>);
-  // No database of its own; Redis will hold rate limits and the token denylist.
+  // No database of its own. Redis holds the shared rate limits and the token denylist; the
+  // gateway keeps serving while it is away (limits fail open, health says degraded).
   await fastify.register(serviceKit, {
     service,
     config,
     mongo: false,
-    redis: true,
+    redis: { optional: true },
     replaceRoutes: ['/health', '/openapi.json'],
   });
+  // A client has this long to send its whole request (headers and body): slow senders do not
+  // hold connections. Read by Node's periodic connection check, so it applies once set here.
+  fastify.server.requestTimeout = settings.requestTimeoutMs;
+  fastify.server.headersTimeout = Math.min(fastify.server.headersTimeout, settings.requestTimeoutMs);
+  await fastify.register(securityHeaders, settings);
+  await fastify.register(rateLimits, settings);
   await fastify.register(openApiMerge, settings);
   await fastify.register(healthAggregate, settings);
   await fastify.register(docs);
   await fastify.register(proxy, settings);
+  // After the proxy's own hook (the replica header, the declared-length limit), before any body is read.
+  await fastify.register(edge, settings);
 };
 
 export default app;

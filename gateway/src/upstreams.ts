@@ -37,6 +37,33 @@ export const gatewayConfig = {
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000 }),
   OPENAPI_CACHE_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   GATEWAY_INSTANCE: Type.String({ minLength: 1, default: `gateway-${process.pid}`, description: 'Shown in x-gateway-instance' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: 'Longest time a client may take to send a whole request (headers and body): slow-send clients are cut off',
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, default: 60_000, description: 'Window of every rate limit' }),
+  RATE_LIMIT_GLOBAL_MAX: Type.Integer({ minimum: 1, default: 1000, description: 'Requests per window per client address' }),
+  RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 100, description: 'Requests per window per signed-in user (verified sub)' }),
+  RATE_LIMIT_AUTH_MAX: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'Requests per window per client address to each of POST /api/v1/auth/login, /register and /refresh',
+  }),
+  RATE_LIMIT_NAMESPACE: Type.String({
+    pattern: '^[A-Za-z0-9:._-]+$',
+    default: 'gateway:rate-limit:',
+    description: 'Prefix of the counters in Redis: every replica with the same prefix shares them',
+  }),
+  DENYLIST_UNAVAILABLE: Type.Union([Type.Literal('allow'), Type.Literal('refuse')], {
+    default: 'allow',
+    description:
+      'While Redis is down the token denylist cannot be read: allow (tokens stay valid until they expire, at most 15 min; services still verify them) or refuse (503)',
+  }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Browser origins allowed to call the API (comma-separated, e.g. https://app.example.com); empty: no CORS',
+  }),
 } satisfies TProperties;
 
 export interface GatewaySettings {
@@ -46,6 +73,10 @@ export interface GatewaySettings {
   healthTimeoutMs: number;
   openApiCacheMs: number;
   instance: string;
+  requestTimeoutMs: number;
+  rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; namespace: string };
+  denylistUnavailable: 'allow' | 'refuse';
+  corsOrigins: string[];
 }
 
 export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
@@ -60,5 +91,18 @@ export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
     healthTimeoutMs: Number(config.HEALTH_TIMEOUT_MS),
     openApiCacheMs: Number(config.OPENAPI_CACHE_MS),
     instance: String(config.GATEWAY_INSTANCE),
+    requestTimeoutMs: Number(config.REQUEST_TIMEOUT_MS),
+    rateLimits: {
+      windowMs: Number(config.RATE_LIMIT_WINDOW_MS),
+      globalMax: Number(config.RATE_LIMIT_GLOBAL_MAX),
+      userMax: Number(config.RATE_LIMIT_USER_MAX),
+      authMax: Number(config.RATE_LIMIT_AUTH_MAX),
+      namespace: String(config.RATE_LIMIT_NAMESPACE),
+    },
+    denylistUnavailable: config.DENYLIST_UNAVAILABLE === 'refuse' ? 'refuse' : 'allow',
+    corsOrigins: String(config.CORS_ORIGINS)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
   };
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { UPSTREAMS } from '../src/upstreams.js';
-import { fetchBody, startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
+import { fetchBody, signedIn, startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
 
 const upstreams = new Map<string, Upstream>();
 let gateway: FastifyInstance;
@@ -29,7 +29,8 @@ afterAll(async () => {
   await Promise.all([...upstreams.values()].map((u) => u.server.close()));
 });
 
-const call = (path: string, init: RequestInit = {}) => fetchBody(`${base}${path}`, init);
+// Signed in: the edge refuses anonymous callers on these routes (edge.test.ts).
+const call = async (path: string, init: RequestInit = {}) => fetchBody(`${base}${path}`, await signedIn(init));
 
 describe('routing', () => {
   it('sends each area to its service without rewriting the path', async () => {

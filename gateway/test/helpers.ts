@@ -3,11 +3,37 @@ import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, buildService, Envelope, ok, serviceKit, type ServiceApp } from '@foodxchange/service-kit';
-import { publicByDefault } from '@foodxchange/service-kit/testing';
+import { afterAll } from 'vitest';
+import { bearer, publicByDefault, startTestIssuer, uniqueSuffix, type TestIssuer, type TestTokenOptions } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
 import { UPSTREAMS, urlVariable } from '../src/upstreams.js';
 
 export const quiet = { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test', PORT: 0 };
+
+/**
+ * The token issuer every test gateway (and stand-in service) of a test file trusts: a real RSA key
+ * and JWKS over HTTP, started on first use and closed with the file.
+ */
+let issuer: Promise<TestIssuer> | undefined;
+export function testIssuer(): Promise<TestIssuer> {
+  issuer ??= startTestIssuer();
+  return issuer;
+}
+afterAll(async () => {
+  await (await issuer)?.close();
+});
+
+/** A valid access token of a (by default new) buyer. */
+export async function tokenFor(options: TestTokenOptions = {}): Promise<string> {
+  return (await testIssuer()).token(options);
+}
+
+/** `init` with a valid buyer's Authorization header added (kept when it already has one). */
+export async function signedIn(init: RequestInit = {}, options: TestTokenOptions = {}): Promise<RequestInit> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', bearer(await tokenFor(options)).authorization!);
+  return { ...init, headers };
+}
 
 export function urlOf(server: FastifyInstance): string {
   const address = server.server.address();
@@ -33,6 +59,14 @@ export async function startUpstream(name: string): Promise<Upstream> {
   const definition = { name, version: '9.9.9', description: `${name} stand-in`, defaultPort: 0 };
   const upstreamApp: ServiceApp = async (fastify, { config }) => {
     await fastify.register(serviceKit, { service: definition, config, mongo: false });
+    // Verifies the token the gateway forwarded, as every real service does (zero trust).
+    fastify.get(`${prefix}/whoami`, { config: { access: 'authenticated' }, schema: { hide: true } }, async (request) =>
+      ok({
+        userId: request.identity!.userId,
+        authorization: request.headers.authorization ?? null,
+        forwardedIdentity: { userId: request.headers['x-user-id'] ?? null, role: request.headers['x-user-role'] ?? null, companyId: request.headers['x-company-id'] ?? null },
+      }),
+    );
     publicByDefault(fastify);
     fastify.get(
       `${prefix}/echo`,
@@ -68,7 +102,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
       return ok({ late: true });
     });
   };
-  const server = await buildService(definition, upstreamApp, { ...quiet, BODY_LIMIT_BYTES: 4096 });
+  const server = await buildService(definition, upstreamApp, { ...quiet, ...(await testIssuer()).env, BODY_LIMIT_BYTES: 4096 });
   await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     server,
@@ -131,8 +165,21 @@ export function answerJson(res: ServerResponse, status: number, body: string, he
   res.end(body);
 }
 
+/**
+ * A gateway on a real port trusting the test issuer. Its rate-limit counters are its own (a
+ * fresh Redis namespace) and its limits out of reach unless `extra` sets them: tests of anything
+ * else make many calls from one address and one user.
+ */
 export async function startGateway(urls: Record<string, string>, extra: Record<string, unknown> = {}): Promise<FastifyInstance> {
-  const env: Record<string, unknown> = { ...quiet, ...extra };
+  const env: Record<string, unknown> = {
+    ...quiet,
+    ...(await testIssuer()).env,
+    RATE_LIMIT_NAMESPACE: `test:gateway:${uniqueSuffix()}:`,
+    RATE_LIMIT_GLOBAL_MAX: 1_000_000,
+    RATE_LIMIT_USER_MAX: 1_000_000,
+    RATE_LIMIT_AUTH_MAX: 1_000_000,
+    ...extra,
+  };
   for (const upstream of UPSTREAMS) env[urlVariable(upstream)] = urls[upstream.name] ?? 'http://127.0.0.1:1';
   const gateway = await buildService(service, app, env);
   await gateway.listen({ host: '127.0.0.1', port: 0 });

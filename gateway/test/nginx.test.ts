@@ -8,7 +8,8 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { startNginx, type RunningNginx } from '../../scripts/nginx.js';
-import { startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
+import { uniqueSuffix } from '@foodxchange/service-kit/testing';
+import { signedIn, startGateway, startUpstream, urlOf, type Upstream } from './helpers.js';
 
 let order: Upstream;
 let gateways: FastifyInstance[] = [];
@@ -49,7 +50,7 @@ describe('nginx → two gateways', () => {
   it('spreads requests over both replicas', async () => {
     const served = new Map<string, number>();
     for (let i = 0; i < 20; i += 1) {
-      const res = await fetch(`${nginx.url}/api/v1/orders/echo`);
+      const res = await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn());
       expect(res.status).toBe(200);
       const instance = res.headers.get('x-gateway-instance') ?? 'none';
       served.set(instance, (served.get(instance) ?? 0) + 1);
@@ -69,14 +70,14 @@ describe('nginx → two gateways', () => {
   });
 
   it('keeps the caller’s request id and gives one to requests without', async () => {
-    const given = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-request-id': 'req-through-nginx-1' } });
+    const given = await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn({ headers: { 'x-request-id': 'req-through-nginx-1' } }));
     expect(((await given.json()) as any).data.requestId).toBe('req-through-nginx-1');
-    const fresh = (await (await fetch(`${nginx.url}/api/v1/orders/echo`)).json()) as any;
+    const fresh = (await (await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn())).json()) as any;
     expect(fresh.data.requestId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('passes the client address chain on: client, then each proxy', async () => {
-    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn({ headers: { 'x-forwarded-for': '203.0.113.7' } }));
     // nginx appends the client's peer address, the gateway appends nginx's.
     const data = ((await res.json()) as any).data;
     expect(data.forwardedFor).toBe('203.0.113.7, 127.0.0.1, 127.0.0.1');
@@ -113,7 +114,7 @@ describe('nginx → two gateways', () => {
   it('keeps answering when one replica goes down', async () => {
     await gateways[0]!.close();
     for (let i = 0; i < 10; i += 1) {
-      const res = await fetch(`${nginx.url}/api/v1/orders/echo`);
+      const res = await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn());
       expect(res.status).toBe(200);
       expect(res.headers.get('x-gateway-instance')).toBe('gw-b');
     }
@@ -121,7 +122,7 @@ describe('nginx → two gateways', () => {
 
   it('answers with the 502 envelope when no replica is left', async () => {
     await gateways[1]!.close();
-    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, { headers: { 'x-request-id': 'req-nobody-home-1' } });
+    const res = await fetch(`${nginx.url}/api/v1/orders/echo`, await signedIn({ headers: { 'x-request-id': 'req-nobody-home-1' } }));
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
@@ -147,5 +148,49 @@ describe('nginx → two gateways', () => {
       return { headers, errors, requestIds, location: location.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) };
     };
     expect(section('local.conf.template')).toEqual(section('nginx.conf'));
+  });
+});
+
+describe('rate limits behind nginx', () => {
+  const LIMIT = 4;
+  let limitedGateways: FastifyInstance[] = [];
+  let limitedNginx: RunningNginx;
+
+  beforeAll(async () => {
+    // Two replicas sharing one set of counters, as in production (same namespace, same Redis).
+    const shared = { RATE_LIMIT_NAMESPACE: `test:gateway:${uniqueSuffix()}:`, RATE_LIMIT_GLOBAL_MAX: LIMIT, RATE_LIMIT_WINDOW_MS: 60_000 };
+    limitedGateways = [
+      await startGateway({ order: order.url }, { ...shared, GATEWAY_INSTANCE: 'gw-limited-a' }),
+      await startGateway({ order: order.url }, { ...shared, GATEWAY_INSTANCE: 'gw-limited-b' }),
+    ];
+    limitedNginx = await startNginx(limitedGateways.map((g) => Number(new URL(urlOf(g)).port)));
+  });
+
+  afterAll(async () => {
+    await limitedNginx?.stop();
+    await Promise.all(limitedGateways.map((g) => g.close()));
+  });
+
+  // The test's client is a loopback hop like nginx, so the address it names is the client's:
+  // nginx appends its peer, and the gateway believes both loopback hops.
+  const fromClient = async (address: string) => fetch(`${limitedNginx.url}/api/v1/orders/echo`, await signedIn({ headers: { 'x-forwarded-for': address } }));
+
+  it('counts each real client on its own, across both replicas', async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < LIMIT; i += 1) {
+      const res = await fromClient('203.0.113.50');
+      expect(res.status).toBe(200);
+      served.add(res.headers.get('x-gateway-instance') ?? 'none');
+    }
+    // nginx spread the calls over both replicas, and they counted them together.
+    expect([...served].sort()).toEqual(['gw-limited-a', 'gw-limited-b']);
+    const refused = await fromClient('203.0.113.50');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBeTruthy();
+    expect(((await refused.json()) as any).error.code).toBe('RATE_LIMITED');
+    // Another client behind the same nginx has its own bucket.
+    const other = await fromClient('203.0.113.51');
+    expect(other.status).toBe(200);
+    expect(other.headers.get('ratelimit-remaining')).toBe(String(LIMIT - 1));
   });
 });

@@ -13,7 +13,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { SHUTTING_DOWN } from '@foodxchange/service-kit';
 import { waitFor } from '@foodxchange/service-kit/testing';
 import { UPSTREAMS } from '../src/upstreams.js';
-import { answerJson, envelope, fetchBody, startGateway, startScripted, urlOf, type ScriptedUpstream } from './helpers.js';
+import { answerJson, envelope, fetchBody, signedIn, startGateway, startScripted, tokenFor, urlOf, type ScriptedUpstream } from './helpers.js';
 
 const BODY_LIMIT = 64 * 1024;
 // Short enough to fire inside one silence of a stream, long enough that a loaded machine still
@@ -118,8 +118,8 @@ beforeAll(async () => {
 });
 
 /** Stream tests use a client pool of their own, closed with the test, so no idle connection of theirs outlives it. */
-function streamClient(url: string, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) {
-  return undiciFetch(url, { ...init, dispatcher: streamClients });
+async function streamClient(url: string, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) {
+  return undiciFetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${await tokenFor()}` }, dispatcher: streamClients });
 }
 
 afterAll(async () => {
@@ -130,7 +130,8 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const call = (path: string, init: RequestInit = {}, on = base) => fetchBody(`${on}${path}`, init);
+// Signed in: the edge refuses anonymous callers on these routes (edge.test.ts).
+const call = async (path: string, init: RequestInit = {}, on = base) => fetchBody(`${on}${path}`, await signedIn(init));
 
 const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -229,8 +230,9 @@ describe('a rolling restart', () => {
 
     // The client's own connection to the gateway is kept: the upstream's `Connection: close`
     // is about the gateway's connection to the replica.
+    const token = await tokenFor();
     const answer = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(`${base}/api/v1/rfqs/draining`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+      const req = httpRequest(`${base}/api/v1/rfqs/draining`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, resolve);
       req.on('error', reject);
       req.end('{}');
     });
@@ -298,13 +300,14 @@ describe('a rolling restart', () => {
 
 describe('bodies past the limit', () => {
   /** A chunked upload (no Content-Length), written until the gateway answers or `max` bytes are out. */
-  function chunkedUpload(max: number): Promise<{ status: number; body: any; written: number }> {
+  async function chunkedUpload(max: number): Promise<{ status: number; body: any; written: number }> {
+    const token = await tokenFor();
     return new Promise((resolve, reject) => {
       let written = 0;
       let answered = false;
       const req = httpRequest(`${base}/api/v1/compliance/upload`, {
         method: 'POST',
-        headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked', authorization: `Bearer ${token}` },
       });
       req.on('response', (res) => {
         answered = true;

@@ -22,6 +22,21 @@ async function docsPlugin(app: FastifyInstance) {
     },
     transformSpecification: (document) => latest ?? document,
     transformSpecificationClone: false,
+    // The UI is a page of its own files (no inline script): its CSP allows those, the inline
+    // styles React sets, and the API calls of "Try it out" to this origin. Replaces the API's
+    // allow-nothing policy on these routes only.
+    staticCSP: {
+      'default-src': ["'self'"],
+      'base-uri': ["'self'"],
+      'connect-src': ["'self'"],
+      'font-src': ["'self'", 'data:'],
+      'frame-ancestors': ["'none'"],
+      'img-src': ["'self'", 'data:', 'validator.swagger.io'],
+      'object-src': ["'none'"],
+      'script-src': ["'self'"],
+      'script-src-attr': ["'none'"],
+      'style-src': ["'self'", "'unsafe-inline'"],
+    },
     });
   });
 }

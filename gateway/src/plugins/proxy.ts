@@ -321,8 +321,9 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
         prefix,
         rewritePrefix: prefix,
         handler: forward,
-        // The services verify every token themselves; the gateway's edge check is its own hook.
-        config: { access: 'public' },
+        // The services verify every token themselves; the gateway's edge check is its own hook
+        // (plugins/edge.ts), which applies to the routes naming their upstream.
+        config: { access: 'public', upstream: upstream.name },
         // The gateway's access log is its metrics and the services' own logs; two info lines per
         // proxied call would only be filtered out by level.
         disableRequestLogging: true,
@@ -340,6 +341,17 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
             headers['x-forwarded-for'] = typeof forwardedFor === 'string' && forwardedFor !== '' ? `${forwardedFor}, ${peer}` : peer;
             headers['x-forwarded-proto'] = request.protocol;
             headers['x-forwarded-host'] = request.headers.host ?? '';
+            // Who the edge verified, for the services' logs only: they trust the token they
+            // verify themselves, never these. A client's own copies are dropped.
+            delete headers['x-user-id'];
+            delete headers['x-user-role'];
+            delete headers['x-company-id'];
+            const identity = request.identity;
+            if (identity) {
+              headers['x-user-id'] = identity.userId;
+              headers['x-user-role'] = identity.role;
+              if (identity.companyId !== undefined) headers['x-company-id'] = identity.companyId;
+            }
             return headers;
           },
         },
