@@ -38,8 +38,23 @@ export function createFastify(options: {
     logger: {
       level: options.logLevel,
       base: { service: options.service, version: options.version },
+      // Secrets never reach a log line, whoever logs a request, a body or an object holding them.
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.password'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.newPassword',
+          '*.currentPassword',
+          '*.refreshToken',
+          '*.accessToken',
+          '*.secret',
+          '*.apiKey',
+          'body.code',
+          'req.body.code',
+        ],
         censor: '[redacted]',
       },
     },
