@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
 import buildGetJwks from 'get-jwks';
@@ -181,11 +182,21 @@ export function jwksKeyResolver(jwksUrl: string, { cacheMs = 10 * 60_000, unknow
   const domain = `${url.protocol}//${url.host}/`;
   const jwks = buildGetJwks({ jwksPath: url.pathname + url.search, ttl: cacheMs, max: 50 });
   const missingUntil = new Map<string, number>();
+  // get-jwks caches the JWK but converts it to PEM on every call (big-number arithmetic, the
+  // largest cost of a verified request): the PEM is kept with the cached JWK object it came
+  // from, so it is made again only when the JWKS is fetched again.
+  const pemOfJwk = new WeakMap<object, string>();
   return async (kid: string): Promise<string | undefined> => {
     const now = Date.now();
     if ((missingUntil.get(kid) ?? 0) > now) return undefined;
     try {
-      return await jwks.getPublicKey({ domain, kid, alg: 'RS256' });
+      const jwk = (await jwks.getJwk({ domain, kid, alg: 'RS256' })) as unknown as JsonWebKey & object;
+      let pem = pemOfJwk.get(jwk);
+      if (pem === undefined) {
+        pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+        pemOfJwk.set(jwk, pem);
+      }
+      return pem;
     } catch {
       if (missingUntil.size > 1000) missingUntil.clear();
       missingUntil.set(kid, now + unknownKidCooldownMs);
