@@ -46,13 +46,14 @@ describe('logs', () => {
   it('written by real requests (at trace level) contain no password, access token or refresh token', async () => {
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const dataOf = async (response: Promise<Response>) => ((await (await response).json()) as { data: { accessToken: string; refreshToken: string } }).data;
     const registration = registerBody();
-    const registered = (await (await post('/register', registration)).json()).data;
+    const registered = await dataOf(post('/register', registration));
     const wrongPassword = 'Wrong-Password-Guess-77';
     expect((await post('/login', { email: registration.email, password: wrongPassword })).status).toBe(401);
-    const session = (await (await post('/login', { email: registration.email, password: STRONG_PASSWORD })).json()).data;
+    const session = await dataOf(post('/login', { email: registration.email, password: STRONG_PASSWORD }));
     expect((await fetch(`${baseUrl}/me`, { headers: { authorization: `Bearer ${session.accessToken}` } })).status).toBe(200);
-    const rotated = (await (await post('/refresh', { refreshToken: session.refreshToken })).json()).data;
+    const rotated = await dataOf(post('/refresh', { refreshToken: session.refreshToken }));
     expect((await post('/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
     const weakPassword = 'qwerty123456';
     expect((await post('/register', registerBody({ password: weakPassword }))).status).toBe(400);
