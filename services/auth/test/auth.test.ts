@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createVerifier } from 'fast-jwt';
 import { createPublicKey } from 'node:crypto';
 import { permissionsOf } from '@foodxchange/contracts';
+import { jwksKeyResolver } from '@foodxchange/service-kit';
 import { bearer, dropDatabase } from '@foodxchange/service-kit/testing';
 import { buildAuth, login, refresh, registerBody, registerUser, uniqueEmail, uniqueIp } from './helpers.js';
 
@@ -103,6 +104,18 @@ describe('access tokens', () => {
     expect(claims).toMatchObject({ sub: data.user.id, role: 'supplier', companyId: data.user.companyId, jti: expect.any(String) });
     expect(claims.permissions.sort()).toEqual(permissionsOf('supplier').sort());
     expect(claims.exp - claims.iat).toBe(900);
+  });
+
+  it("are accepted by the kit's JWKS resolver the other services use (fetched over HTTP)", async () => {
+    const { data } = await registerUser(server);
+    const address = await server.listen({ host: '127.0.0.1', port: 0 });
+    const resolve = jwksKeyResolver(`${address}/api/v1/auth/.well-known/jwks.json`);
+    const kid = JSON.parse(Buffer.from(data.accessToken.split('.')[0]!, 'base64url').toString()).kid;
+    const pem = await resolve(kid);
+    expect(pem).toEqual(expect.stringContaining('PUBLIC KEY'));
+    const claims = createVerifier({ key: pem!, algorithms: ['RS256'] })(data.accessToken);
+    expect(claims.sub).toBe(data.user.id);
+    expect(await resolve('no-such-kid')).toBeUndefined();
   });
 
   it('answers anonymous and bad-token callers of protected routes 401, whatever the body', async () => {
