@@ -20,6 +20,11 @@ export const authConfig = {
   ADMIN_PASSWORD: Type.String({ minLength: 12, maxLength: 128, default: LOCAL_ADMIN_PASSWORD }),
   ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 30, maximum: 3600, default: 900, description: 'Access token lifetime (15 min)' }),
   REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 60, default: 7 * 24 * 3600, description: 'Refresh token lifetime (7 days)' }),
+  SESSION_MAX_AGE_S: Type.Integer({
+    minimum: 60,
+    default: 30 * 24 * 3600,
+    description: 'Longest a sign-in lasts however often it is refreshed (30 days); then the user signs in again',
+  }),
   SIGNING_KEY_MAX_AGE_S: Type.Integer({
     minimum: 0,
     default: 90 * 24 * 3600,

@@ -5,6 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import { permissionsOf } from '@foodxchange/contracts';
 import { jwksKeyResolver } from '@foodxchange/service-kit';
 import { bearer, dropDatabase } from '@foodxchange/service-kit/testing';
+import { removeExpiredSessions } from '../src/sessions/service.js';
 import { buildAuth, login, refresh, registerBody, registerUser, uniqueEmail, uniqueIp } from './helpers.js';
 
 let server: FastifyInstance;
@@ -158,6 +159,15 @@ describe('refresh rotation', () => {
     expect(winners).toHaveLength(1);
     expect(results.filter((res) => res.statusCode === 401)).toHaveLength(7);
     expect((await refresh(server, winners[0]!.json().data.refreshToken)).statusCode).toBe(401);
+  });
+
+  it('forgets expired tokens and ended sign-ins in the cleanup job', async () => {
+    const { data } = await registerUser(server);
+    const familyId = (await server.auth.sessions.tokens.findOne({ userId: data.user.id }).lean())!.familyId;
+    await removeExpiredSessions(server.auth, new Date(Date.now() + 40 * 24 * 3600 * 1000));
+    expect(await server.auth.sessions.tokens.countDocuments({ userId: data.user.id })).toBe(0);
+    expect(await server.auth.sessions.families.countDocuments({ _id: familyId })).toBe(0);
+    expect((await refresh(server, data.refreshToken)).statusCode).toBe(401);
   });
 
   it('refuses unknown refresh tokens with 401', async () => {

@@ -13,7 +13,7 @@ export interface FamilyDoc extends OutboxFields {
   createdAt: Date;
   revokedAt?: Date | null;
   revokedReason?: string | null;
-  /** Expiry of its first refresh token (rotation hands out tokens that live longer). */
+  /** End of the sign-in (SESSION_MAX_AGE_S): no token of the family lives past it; the cleanup job removes it after. */
   expiresAt: Date;
 }
 

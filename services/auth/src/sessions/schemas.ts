@@ -14,7 +14,7 @@ export const TokenAnswerSchema = Type.Object({
   refreshToken: Type.String({ description: 'Opaque; single use: POST /auth/refresh answers a new one' }),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds the access token is valid for' }),
-  refreshExpiresIn: Type.Integer({ description: 'Seconds the refresh token is valid for' }),
+  refreshExpiresIn: Type.Integer({ description: 'Seconds the refresh token is valid for, at most (a sign-in ends after 30 days)' }),
 });
 export const TokenEnvelope = Envelope(TokenAnswerSchema);
 

@@ -45,14 +45,14 @@ export async function mintAccessToken(deps: AuthDeps, user: CredentialDoc, famil
   return token;
 }
 
-async function issueRefreshToken(deps: AuthDeps, familyId: string, userId: string, now: Date): Promise<string> {
+async function issueRefreshToken(deps: AuthDeps, family: Pick<FamilyDoc, '_id' | 'userId' | 'expiresAt'>, now: Date): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await deps.sessions.tokens.create({
     _id: refreshTokenHash(token),
-    familyId,
-    userId,
+    familyId: family._id,
+    userId: family.userId,
     issuedAt: now,
-    expiresAt: new Date(now.getTime() + deps.config.REFRESH_TOKEN_TTL_S * 1000),
+    expiresAt: new Date(Math.min(now.getTime() + deps.config.REFRESH_TOKEN_TTL_S * 1000, family.expiresAt.getTime())),
   });
   return token;
 }
@@ -85,7 +85,7 @@ export async function startSession(
     userId: user._id,
     method,
     createdAt: now,
-    expiresAt: new Date(now.getTime() + deps.config.REFRESH_TOKEN_TTL_S * 1000),
+    expiresAt: new Date(now.getTime() + deps.config.SESSION_MAX_AGE_S * 1000),
   });
   if (method === 'password') {
     stageEvent(
@@ -107,7 +107,7 @@ export async function startSession(
   }
   await family.save();
   if (method === 'password') deps.published();
-  const refreshToken = await issueRefreshToken(deps, family._id, user._id, now);
+  const refreshToken = await issueRefreshToken(deps, family, now);
   return answer(deps, user, family._id, refreshToken);
 }
 
@@ -124,7 +124,7 @@ export async function rotateRefreshToken(deps: AuthDeps, presented: string, now 
   const token = await deps.sessions.tokens.findById(hash).lean();
   if (!token || token.expiresAt.getTime() <= now.getTime()) throw new AuthenticationError(INVALID_REFRESH);
   const family = await deps.sessions.families.findById(token.familyId).select({ outbox: 0 }).lean();
-  if (!family || family.revokedAt) throw new AuthenticationError(INVALID_REFRESH);
+  if (!family || family.revokedAt || family.expiresAt.getTime() <= now.getTime()) throw new AuthenticationError(INVALID_REFRESH);
   try {
     await deps.sessions.consumptions.create({ _id: hash, familyId: token.familyId, consumedAt: now, expiresAt: token.expiresAt });
   } catch (error) {
@@ -139,7 +139,7 @@ export async function rotateRefreshToken(deps: AuthDeps, presented: string, now 
     await revokeFamily(deps, token.familyId, 'account not active');
     throw new AuthenticationError(INVALID_REFRESH);
   }
-  const refreshToken = await issueRefreshToken(deps, token.familyId, user._id, now);
+  const refreshToken = await issueRefreshToken(deps, family, now);
   return answer(deps, user, token.familyId, refreshToken);
 }
 
@@ -164,6 +164,7 @@ export async function removeExpiredSessions(deps: AuthDeps, now = new Date()): P
   await Promise.all([
     deps.sessions.tokens.deleteMany({ expiresAt: { $lt: now } }),
     deps.sessions.consumptions.deleteMany({ expiresAt: { $lt: now } }),
+    // A day after the sign-in ended: its login event has long been published.
+    deps.sessions.families.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 3600 * 1000) } }),
   ]);
-  // Families stay: they are small, carry the login's event history, and a rotated chain may outlive its first token.
 }
