@@ -42,6 +42,7 @@ const app: ServiceApp = async (fastify, options) => {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     accessTokenTtlMs: config.ACCESS_TOKEN_TTL_S * 1000,
+    activationDelayMs: config.SIGNING_KEY_ACTIVATION_DELAY_S * 1000,
   });
   await fastify.register(serviceKit, {
     service,

@@ -30,6 +30,11 @@ export const authConfig = {
     default: 90 * 24 * 3600,
     description: 'A signing key older than this is rotated (checked at start and hourly); 0 = never',
   }),
+  SIGNING_KEY_ACTIVATION_DELAY_S: Type.Integer({
+    minimum: 0,
+    default: 60,
+    description: 'A rotated-in key is in the JWKS this long before it signs, so every replica serves it first',
+  }),
   LOGIN_MAX_FAILURES: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins of one account before it is locked' }),
   LOGIN_FAILURE_WINDOW_S: Type.Integer({ minimum: 1, default: 15 * 60, description: 'How long failures are counted' }),
   LOGIN_LOCK_BASE_MS: Type.Integer({ minimum: 100, default: 60_000, description: 'First lock; each further lock doubles it' }),

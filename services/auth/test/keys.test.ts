@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
-import { bearer, dropDatabase, isolatedEnv } from '@foodxchange/service-kit/testing';
+import { bearer, dropDatabase, isolatedEnv, waitFor } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
 import { LOCAL_KEY_ENCRYPTION_KEY } from '../src/config.js';
 import { registerUser } from './helpers.js';
@@ -49,21 +49,26 @@ describe('signing keys', () => {
     expect(await a!.mongo.collection('signing_keys').countDocuments()).toBe(1);
   });
 
-  it('rotate: new tokens use the new key, the previous key stays in the JWKS and its tokens still verify', async () => {
-    const server = await start(isolatedEnv('auth'));
+  it('rotate: the new key is published first, signs after the activation delay, and the old key stays in the JWKS while its tokens live', async () => {
+    const server = await start(isolatedEnv('auth', { SIGNING_KEY_ACTIVATION_DELAY_S: 3 }));
     const before = await registerUser(server);
     const oldKid = kidOf(before.data.accessToken);
+    const rotatedAt = Date.now();
     const newKid = await server.auth.keys.rotate();
     expect(newKid).not.toBe(oldKid);
 
+    // Published at once (every replica's JWKS has it before any token carries it) …
     expect((await jwks(server)).map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
-    const after = await registerUser(server);
-    expect(kidOf(after.data.accessToken)).toBe(newKid);
+    // … signing only once the activation delay has passed.
+    expect(server.auth.keys.currentKid(rotatedAt)).toBe(oldKid);
+    expect(server.auth.keys.currentKid(Date.now() + 3500)).toBe(newKid);
+    await waitFor(async () => kidOf((await registerUser(server)).data.accessToken) === newKid, { what: 'tokens signed with the new key' });
     expect((await server.inject({ url: '/api/v1/auth/me', headers: bearer(before.data.accessToken) })).statusCode).toBe(200);
 
-    // Once every token the old key signed has expired (15 min + skew), it leaves the JWKS.
-    const later = Date.now() + 16 * 60_000 + 1000;
+    // Once every token the old key signed has expired (activation + 15 min + skew), it leaves the JWKS.
+    const later = Date.now() + 3000 + 16 * 60_000 + 1000;
     expect((await server.auth.keys.published(later)).map((k) => k.kid)).toEqual([newKid]);
+    expect((await server.auth.keys.published(Date.now() + 10 * 60_000)).map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
   });
 
   it('rotate by age when configured to (SIGNING_KEY_MAX_AGE_S), keeping the old key published', async () => {

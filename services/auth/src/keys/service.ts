@@ -40,6 +40,11 @@ export interface SigningKeysOptions {
   skewMs?: number;
   /** How often a replica re-reads the keys (another replica may have rotated). */
   reloadMs?: number;
+  /**
+   * A new key is published this long before anything is signed with it, so every replica's JWKS
+   * (re-read every `reloadMs`) has it before a verifier meets a token it signed. Longer than reloadMs.
+   */
+  activationDelayMs?: number;
 }
 
 /**
@@ -95,10 +100,10 @@ export class SigningKeys {
     return true;
   }
 
-  /** Signs claims with the newest key (kid in the header, iss/aud/exp set here). */
+  /** Signs claims with the newest active key (kid in the header, iss/aud/exp set here). */
   async sign(payload: Record<string, unknown>): Promise<SignedToken> {
     await this.reloadIfStale();
-    const newest = this.keys.at(-1);
+    const newest = this.signingKey(Date.now());
     if (!newest) throw new Error('no signing key loaded');
     if (this.signer?.kid !== newest.kid) {
       const doc = await this.store.findById(newest.kid).lean<SigningKeyDoc>();
@@ -137,12 +142,23 @@ export class SigningKeys {
   }
 
   /** The kid new tokens are signed with. */
-  currentKid(): string | undefined {
-    return this.keys.at(-1)?.kid;
+  currentKid(now = Date.now()): string | undefined {
+    return this.signingKey(now)?.kid;
+  }
+
+  private get activationDelayMs(): number {
+    return this.options.activationDelayMs ?? (this.options.reloadMs ?? 30_000) + 30_000;
+  }
+
+  /** The first key signs at once; a rotated-in key once it has been published for the activation delay. */
+  private signingKey(now: number): LoadedKey | undefined {
+    const active = this.keys.filter((key, index) => index === 0 || key.createdAt.getTime() + this.activationDelayMs <= now);
+    return active.at(-1);
   }
 
   private live(now: number): LoadedKey[] {
-    const keepFor = this.options.accessTokenTtlMs + (this.options.skewMs ?? 60_000);
+    // A superseded key still signs until its successor activates, and its tokens live on after that.
+    const keepFor = this.activationDelayMs + this.options.accessTokenTtlMs + (this.options.skewMs ?? 60_000);
     return this.keys.filter((key) => !key.supersededAt || key.supersededAt.getTime() + keepFor > now);
   }
 
