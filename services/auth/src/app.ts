@@ -83,6 +83,8 @@ const app: ServiceApp = async (fastify, options) => {
   // After the kit's onReady index build (registered earlier): the unique indexes exist first.
   fastify.addHook('onReady', async () => {
     await keys.ensure();
+    // The dummy hash unknown e-mails are checked against exists before the first login: no slower first answer.
+    await deps.hasher.verifyNothing('warm-up');
     if (await keys.rotateIfOlderThan(config.SIGNING_KEY_MAX_AGE_S * 1000)) fastify.log.info({ kid: keys.currentKid() }, 'signing key rotated');
     const admin = await ensureBootstrapAdmin(deps, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, fastify.events.context());
     if (admin === 'created') fastify.log.info({ email: config.ADMIN_EMAIL }, 'created the first super admin');
