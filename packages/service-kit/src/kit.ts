@@ -19,10 +19,12 @@ export interface ServiceKitOptions {
   mongo?: boolean;
   kafka?: { publishes?: readonly Topic[]; subscriptions?: readonly AnySubscription[] };
   /**
-   * `{ optional: true }`: the service starts and keeps serving while Redis is away (the gateway,
-   * whose rate limits fail open); its health check is then non-critical (degraded, not down).
+   * `optional`: the service starts and keeps serving while Redis is away (the gateway, whose rate
+   * limits fail open); its health check is then non-critical (degraded, not down).
+   * `autoPipelining`: commands issued in the same tick share one write (ioredis), for a service
+   * sending a few commands on every request (the gateway's rate limits and denylist).
    */
-  redis?: boolean | { optional: boolean };
+  redis?: boolean | { optional?: boolean; autoPipelining?: boolean };
   elasticsearch?: boolean;
   /**
    * Routes a caller serves itself instead (the gateway aggregates `/health` and merges
@@ -68,8 +70,8 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
   await app.register(metricsPlugin, { service: service.name });
   if (opts.mongo !== false) await app.register(mongoPlugin, { url: config.MONGO_URL, dbName: config.MONGO_DB });
   if (opts.redis) {
-    const optional = typeof opts.redis === 'object' && opts.redis.optional;
-    await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name, optional });
+    const { optional = false, autoPipelining = false } = typeof opts.redis === 'object' ? opts.redis : {};
+    await app.register(redisPlugin, { url: config.REDIS_URL, service: service.name, optional, autoPipelining });
   }
   if (opts.elasticsearch) await app.register(elasticsearchPlugin, { url: config.ELASTICSEARCH_URL });
   if (opts.kafka) {

@@ -8,9 +8,10 @@ declare module 'fastify' {
   }
 }
 
-async function redisPlugin(app: FastifyInstance, opts: { url: string; service: string; optional?: boolean }) {
+async function redisPlugin(app: FastifyInstance, opts: { url: string; service: string; optional?: boolean; autoPipelining?: boolean }) {
   const redis = new Redis(opts.url, {
     connectionName: `foodxchange-${opts.service}`,
+    enableAutoPipelining: opts.autoPipelining ?? false,
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     // Commands fail fast while Redis is away instead of queueing without bound.
