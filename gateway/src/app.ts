@@ -25,7 +25,9 @@ const app: ServiceApp = async (fastify, { config }) => {
     service,
     config,
     mongo: false,
-    redis: { optional: true },
+    // Each request sends one to three commands (limits, denylist); concurrent requests' commands
+    // share a write.
+    redis: { optional: true, autoPipelining: true },
     replaceRoutes: ['/health', '/openapi.json'],
   });
   // A client has this long to send its whole request (headers and body): slow senders do not

@@ -78,27 +78,38 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
     if (UNLIMITED_PATHS.has(path)) return;
-    const verdicts: (LimitVerdict | undefined)[] = [await limits.byAddress(request)];
     // The gateway's own routes (docs, OpenAPI, metrics …) follow their kit policies.
-    if (request.routeOptions.config?.upstream === undefined) return applyVerdicts(reply, verdicts);
-    if (request.method === 'POST' && AUTH_LIMITED.test(path)) verdicts.push(await limits.onSignIn(request));
-    // Refused by a limit: no token is verified for it.
-    if (verdicts.some((verdict) => verdict?.exceeded)) return applyVerdicts(reply, verdicts);
+    if (request.routeOptions.config?.upstream === undefined) return applyVerdicts(reply, [await limits.byAddress(request)]);
+    // Counted while the token is verified (a cached verification takes no I/O): with the denylist
+    // read and the user's count, every Redis command of the request waits in the same round trip.
+    const addressCount = limits.byAddress(request);
+    const signInCount = request.method === 'POST' && AUTH_LIMITED.test(path) ? limits.onSignIn(request) : undefined;
 
     const credentials = credentialsOf(request);
     const isPublic = isPublicCall(request.method, path);
     let identity: Identity | undefined;
-    if (!isPublic) identity = await verify(request, credentials);
-    else if (credentials.kind !== 'none') identity = await verify(request, credentials).catch(() => undefined);
-
-    if (identity) {
-      // The denylist read and the user's count go out together: one wait for both.
-      const [revoked, userVerdict] = await Promise.all([revocationOf(request, identity), limits.byUser(request)]);
-      if (revoked !== undefined) {
-        if (!isPublic) throw new AuthenticationError(revoked);
-        request.identity = undefined; // a public call: served as anonymous
-      } else verdicts.push(userVerdict);
+    let failure: unknown;
+    if (credentials.kind !== 'none' || !isPublic) {
+      identity = await verify(request, credentials).catch((error: unknown) => {
+        failure = error;
+        return undefined;
+      });
     }
+    const [addressVerdict, signInVerdict, revoked, userVerdict] = await Promise.all([
+      addressCount,
+      signInCount,
+      identity && revocationOf(request, identity),
+      identity && limits.byUser(request),
+    ]);
+    // A limit refuses before credentials are judged: a flood of bad tokens gets 429s, not 401s.
+    const verdicts = [addressVerdict, signInVerdict];
+    if (addressVerdict?.exceeded || signInVerdict?.exceeded) return applyVerdicts(reply, verdicts);
+    if (!identity) {
+      if (!isPublic) throw failure;
+    } else if (revoked !== undefined) {
+      if (!isPublic) throw new AuthenticationError(revoked);
+      request.identity = undefined; // a public call: served as anonymous
+    } else verdicts.push(userVerdict);
     applyVerdicts(reply, verdicts);
   });
 }
