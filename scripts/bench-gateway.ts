@@ -1,7 +1,9 @@
 /**
  * `npm run bench:gateway`: real service routes measured in the same run directly, through the
- * gateway, through a bare @fastify/http-proxy (the library's own floor) and through nginx →
- * gateway, with autocannon at 50 connections. The paths take turns for several rounds, so a
+ * gateway (anonymous, and signed in: JWT verified, denylist read and user limit counted in
+ * Redis), through a bare @fastify/http-proxy (the library's own floor), through nginx → gateway,
+ * and through the two references: nginx → service and Express + http-proxy-middleware → service,
+ * with autocannon at 50 connections. The paths take turns for several rounds, so a
  * slow spell of the machine hits all of them, and each figure is the median of its rounds.
  * Prints req/s, p50/p99 latency, the ratios against the direct baseline, and the CPU time each
  * process spent per request (which is what decides the ratio when every process shares two
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { infraUp } from '../infra/src/index.js';
 import { launch, portOf, root, stopProcesses, type RunningProcess } from './platform.js';
 import { startNginx, type RunningNginx } from './nginx.js';
+import { startTestIssuer } from '../packages/service-kit/src/testing.js';
 
 // autocannon is a dev dependency of the gateway package (whose performance this measures).
 const autocannon = createRequire(join(root, 'gateway', 'package.json'))('autocannon') as (
@@ -79,10 +82,10 @@ interface Sample {
   cpu: Record<string, number>;
 }
 
-async function measure(url: string, watched: Record<string, ChildProcess>): Promise<Sample> {
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S });
+async function measure(url: string, watched: Record<string, ChildProcess>, headers: Record<string, string> = {}): Promise<Sample> {
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: WARMUP_S });
   const before = Object.fromEntries(Object.entries(watched).map(([name, child]) => [name, cpuMsOfTree(child.pid!)]));
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S });
   const cpu = Object.fromEntries(
     Object.entries(watched).map(([name, child]) => [name, ((cpuMsOfTree(child.pid!) - before[name]!) * 1000) / Math.max(result.requests.total, 1)]),
   );
@@ -97,6 +100,10 @@ function median(values: number[]): number {
 }
 
 const infra = await infraUp({ log: () => undefined });
+// The signed-in rows carry a real RS256 token whose key the gateway fetches from this issuer's
+// JWKS (once: the kit caches keys, and fast-jwt caches verified tokens).
+const issuer = await startTestIssuer();
+const token = issuer.token({ role: 'buyer', expiresIn: 3600 });
 const logDir = mkdtempSync(join(tmpdir(), 'foodxchange-bench-'));
 const processes = launch({
   infra,
@@ -109,37 +116,66 @@ const processes = launch({
     MONGO_DB: `bench_${name}`,
     KAFKA_GROUP_ID: `bench.${name}`,
     KAFKA_TOPIC_PREFIX: 'bench.',
+    // Both trust the bench's issuer: the service verifies the token again (zero trust).
+    ...issuer.env,
+    ...(name === 'gateway'
+      ? {
+          // Every call is still counted in Redis (per address, and per user when signed in);
+          // the limits are only out of reach of the load generator's one address and one user.
+          RATE_LIMIT_GLOBAL_MAX: '1000000000',
+          RATE_LIMIT_USER_MAX: '1000000000',
+          RATE_LIMIT_NAMESPACE: `bench:gateway:${process.pid}:`,
+        }
+      : {}),
   }),
 });
+const compliance = `http://127.0.0.1:${portOf('compliance', OFFSET)}`;
 const barePort = portOf('gateway', OFFSET) + 1;
-const bare = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'bench-bare-proxy.ts')], {
-  env: { ...process.env, PORT: String(barePort), UPSTREAM_URL: `http://127.0.0.1:${portOf('compliance', OFFSET)}` },
-  stdio: 'ignore',
-});
+const expressPort = portOf('gateway', OFFSET) + 2;
+const referenceProxy = (script: string, port: number) =>
+  spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', script)], {
+    env: { ...process.env, PORT: String(port), UPSTREAM_URL: compliance },
+    stdio: 'ignore',
+  });
+const bare = referenceProxy('bench-bare-proxy.ts', barePort);
+const expressProxy = referenceProxy('bench-express-proxy.ts', expressPort);
 let nginx: RunningNginx | undefined;
+let nginxToService: RunningNginx | undefined;
 try {
-  const direct = `http://127.0.0.1:${portOf('compliance', OFFSET)}`;
+  const direct = compliance;
   const gateway = `http://127.0.0.1:${portOf('gateway', OFFSET)}`;
+  const signedIn = { authorization: `Bearer ${token}` };
   await waitLive(`${direct}/health/live`, processes[0]);
   await waitLive(`${gateway}/health/live`, processes[1]);
   await waitLive(`${gateway}${ROUTES[1]!.route}`);
   await waitLive(`http://127.0.0.1:${barePort}${ROUTES[0]!.route}`);
+  await waitLive(`http://127.0.0.1:${expressPort}${ROUTES[0]!.route}`);
+  // The signed-in path must really be signed in: a refused token would measure 401s.
+  const probe = await fetch(`${gateway}/api/v1/compliance/checks`, { headers: signedIn });
+  if (probe.status !== 200) throw new Error(`the signed-in probe answered ${probe.status}: ${await probe.text()}`);
   nginx = await startNginx([portOf('gateway', OFFSET)]);
+  // nginx's upstream block names "gateways", but it proxies whatever listens there.
+  nginxToService = await startNginx([portOf('compliance', OFFSET)]);
 
   const service = processes[0]!.child;
-  const paths: { name: string; base: string; watched: Record<string, ChildProcess> }[] = [
+  const gatewayProcess = processes[1]!.child;
+  const paths: { name: string; base: string; watched: Record<string, ChildProcess>; headers?: Record<string, string> }[] = [
     { name: 'direct (service)', base: direct, watched: { service } },
-    { name: 'gateway → service', base: gateway, watched: { service, proxy: processes[1]!.child } },
+    { name: 'gateway → service', base: gateway, watched: { service, proxy: gatewayProcess } },
+    { name: 'gateway → service, signed in', base: gateway, watched: { service, proxy: gatewayProcess }, headers: signedIn },
     { name: 'bare @fastify/http-proxy → service (library floor)', base: `http://127.0.0.1:${barePort}`, watched: { service, proxy: bare } },
-    { name: 'nginx → gateway → service', base: nginx.url, watched: { service, gateway: processes[1]!.child, nginx: nginx.process } },
+    { name: 'nginx → gateway → service', base: nginx.url, watched: { service, gateway: gatewayProcess, nginx: nginx.process } },
+    { name: 'nginx → service (reference proxy)', base: nginxToService.url, watched: { service, nginx: nginxToService.process } },
+    { name: 'Express + http-proxy-middleware → service', base: `http://127.0.0.1:${expressPort}`, watched: { service, proxy: expressProxy } },
   ];
+  const row = (name: string) => paths.findIndex((path) => path.name.startsWith(name));
   console.log(
     `${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up, ${ROUNDS} interleaved rounds (medians shown), ${cpus().length} cores`,
   );
   for (const { route, what } of ROUTES) {
     const samples = paths.map(() => [] as Sample[]);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [index, path] of paths.entries()) samples[index]!.push(await measure(`${path.base}${route}`, path.watched));
+      for (const [index, path] of paths.entries()) samples[index]!.push(await measure(`${path.base}${route}`, path.watched, path.headers));
     }
     const rows = paths.map((path, index) => {
       const runs = samples[index]!;
@@ -155,22 +191,34 @@ try {
       };
     });
     const baseline = rows[0]!.rps;
+    const percent = (value: number, of: number) => `${((value / of) * 100).toFixed(0)}%`;
+    const gw = rows[row('gateway → service')]!;
+    const signed = rows[row('gateway → service, signed in')]!;
+    const floor = rows[row('bare')]!;
+    const reference = rows[row('nginx → service')]!;
+    const expressRow = rows[row('Express')]!;
     console.log(`\nGET ${route} (${what})`);
-    console.log('| path | req/s (median) | rounds | p50 ms | p99 ms | vs direct | CPU µs per request | failed |');
-    console.log('|---|---:|---|---:|---:|---:|---|---:|');
-    for (const row of rows) {
-      const ratio = `${((row.rps / baseline) * 100).toFixed(0)}%`;
-      console.log(`| ${row.name} | ${row.rps.toFixed(0)} | ${row.spread} | ${row.p50} | ${row.p99} | ${ratio} | ${row.cpu} | ${row.failures} |`);
+    console.log('| path | req/s (median) | rounds | p50 ms | p99 ms | vs direct | vs nginx → service | CPU µs per request | failed |');
+    console.log('|---|---:|---|---:|---:|---:|---:|---|---:|');
+    for (const r of rows) {
+      console.log(
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${r.spread} | ${r.p50} | ${r.p99} | ${percent(r.rps, baseline)} | ${percent(r.rps, reference.rps)} | ${r.cpu} | ${r.failures} |`,
+      );
     }
-    const gw = rows[1]!;
-    const floor = rows[2]!;
     console.log(
-      `target: gateway ≥ 45% of direct req/s and p99 < 15 ms → ${((gw.rps / baseline) * 100).toFixed(0)}%, p99 ${gw.p99} ms` +
-        ` (the bare proxy alone reaches ${((floor.rps / baseline) * 100).toFixed(0)}%; the gateway keeps ${((gw.rps / floor.rps) * 100).toFixed(0)}% of it)`,
+      `target: gateway ≥ 45% of direct req/s and p99 < 15 ms → ${percent(gw.rps, baseline)}, p99 ${gw.p99} ms` +
+        ` (the bare proxy alone reaches ${percent(floor.rps, baseline)}; the gateway keeps ${percent(gw.rps, floor.rps)} of it)`,
+    );
+    console.log(
+      `target: signed in ≥ 85% of the anonymous gateway, p99 < 20 ms, ≥ 3× Express → ${percent(signed.rps, gw.rps)}, p99 ${signed.p99} ms,` +
+        ` ${(signed.rps / expressRow.rps).toFixed(2)}× Express (anonymous gateway ${(gw.rps / expressRow.rps).toFixed(2)}×)`,
     );
   }
 } finally {
   bare.kill('SIGTERM');
+  expressProxy.kill('SIGTERM');
   await nginx?.stop();
+  await nginxToService?.stop();
   await stopProcesses(processes);
+  await issuer.close();
 }
