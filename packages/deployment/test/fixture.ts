@@ -13,7 +13,7 @@ import { DESIGN_PORTS, SERVICE_NAMES, loadCompose, renderDockerfile, repoRoot, t
  * open, so the real app does not register it yet): the fixture keeps it, and composeCopy gives
  * catalog the wiring, so the mutation tests can take it away again.
  */
-const USES: Record<string, string> = { catalog: 'elasticsearch: true' };
+const USES: Record<string, string> = { catalog: 'elasticsearch: true', auth: 'redis: true', gateway: 'redis: true' };
 
 function write(root: string, path: string, content: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
