@@ -264,6 +264,19 @@ describe('while Redis is down', () => {
     const healthy = await on(gateway, '/health');
     expect(healthy.body.data.gateway.checks['rate-limit'].status).toBe('up');
   });
+
+  it('refuses signed-in calls with a 503 instead when configured to (DENYLIST_UNAVAILABLE=refuse)', async () => {
+    const strict = await startGateway({ compliance: scripted.url, order: scripted.url }, { REDIS_URL: 'redis://127.0.0.1:1', DENYLIST_UNAVAILABLE: 'refuse' });
+    try {
+      const res = await on(strict, '/api/v1/orders/mine', { headers: bearer(await tokenFor()) });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { dependency: 'redis' } });
+      // Public calls do not depend on it.
+      expect((await on(strict, '/api/v1/compliance/markets')).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
+  });
 });
 
 describe('browser headers', () => {

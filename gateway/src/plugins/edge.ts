@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthenticationError, ServiceUnavailableError, type Identity } from '@foodxchange/service-kit';
 import { AUTH_LIMITED, isPublicCall, pathOf } from '../edge-policy.js';
 import type { GatewaySettings } from '../upstreams.js';
-import { applyVerdicts, type LimitVerdict } from './rate-limits.js';
+import { applyVerdicts } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,8 +69,13 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
     return undefined;
   }
 
+  let lastWarnAt = 0;
   function denylistUnavailable(request: FastifyRequest, error: Error): undefined {
-    request.log.warn({ err: error }, 'token denylist unavailable');
+    // Once per interval, not once per request while Redis is away.
+    if (Date.now() - lastWarnAt > 10_000) {
+      lastWarnAt = Date.now();
+      request.log.warn({ err: error }, `token denylist unavailable: tokens are ${refuseWithoutDenylist ? 'refused (503)' : 'accepted until they expire'}`);
+    }
     if (refuseWithoutDenylist) throw new ServiceUnavailableError('Sign-in state cannot be checked right now', { dependency: 'redis' });
     return undefined;
   }

@@ -2,11 +2,12 @@ import fp from 'fastify-plugin';
 import rateLimit, { normalizeIP, type FastifyRateLimitStore } from '@fastify/rate-limit';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
-type Redis = FastifyInstance['redis'];
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitError } from '@foodxchange/service-kit';
 import type { GatewaySettings } from '../upstreams.js';
 import { pathOf } from '../edge-policy.js';
+
+type Redis = FastifyInstance['redis'];
 
 /** One limiter's count for a request, as the library computed it. */
 export interface LimitVerdict {
@@ -150,7 +151,9 @@ async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings)
     'rate-limit',
     async () => {
       if (app.redis.status !== 'ready' || Date.now() - lastFailureAt < DEGRADED_FOR_MS) {
-        throw new Error('Redis unavailable: address and user limits are not enforced, sign-in limits are counted per replica');
+        throw new Error(
+          'Redis unavailable: address and user limits are not enforced, sign-in limits are counted per replica, the token denylist is not read',
+        );
       }
       return { store: 'redis', windowMs, globalMax, userMax, authMax };
     },
