@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
-import { authConfig, keyEncryptionKey, type AuthConfig } from './config.js';
+import { authConfig, keyEncryptionKey, mfaEncryptionKeys, type AuthConfig } from './config.js';
 import credentialRoutes from './credentials/routes.js';
 import { credentialModel } from './credentials/model.js';
 import { PasswordHasher } from './credentials/passwords.js';
@@ -11,6 +11,10 @@ import keyRoutes from './keys/routes.js';
 import { signingKeyModel } from './keys/model.js';
 import { SigningKeys } from './keys/service.js';
 import { LoginThrottle } from './login/throttle.js';
+import { SecretKeyring } from './mfa/keyring.js';
+import { mfaModels } from './mfa/model.js';
+import mfaRoutes from './mfa/routes.js';
+import { mfaHousekeeping } from './mfa/service.js';
 import { authenticatedHook } from './sessions/guard.js';
 import { sessionModels } from './sessions/model.js';
 import sessionRoutes from './sessions/routes.js';
@@ -44,6 +48,7 @@ const app: ServiceApp = async (fastify, options) => {
     accessTokenTtlMs: config.ACCESS_TOKEN_TTL_S * 1000,
     activationDelayMs: config.SIGNING_KEY_ACTIVATION_DELAY_S * 1000,
   });
+  const mfaKeys = new SecretKeyring(mfaEncryptionKeys(config));
   await fastify.register(serviceKit, {
     service,
     config,
@@ -59,6 +64,8 @@ const app: ServiceApp = async (fastify, options) => {
     credentials: credentialModel(fastify.mongo),
     sessions: sessionModels(fastify.mongo),
     keys,
+    mfa: mfaModels(fastify.mongo),
+    mfaKeys,
     hasher: new PasswordHasher({
       memoryCost: config.ARGON2_MEMORY_KIB,
       timeCost: config.ARGON2_TIME_COST,
@@ -92,6 +99,7 @@ const app: ServiceApp = async (fastify, options) => {
       void keys
         .rotateIfOlderThan(config.SIGNING_KEY_MAX_AGE_S * 1000)
         .then(() => removeExpiredSessions(deps))
+        .then(() => mfaHousekeeping(deps))
         .catch((error) => fastify.log.warn({ err: error }, 'auth housekeeping failed; will retry'));
     }, HOUSEKEEPING_MS);
     housekeeping.unref();
@@ -109,6 +117,7 @@ const app: ServiceApp = async (fastify, options) => {
       routes.addHook('onRequest', authenticatedHook(deps));
       await routes.register(credentialRoutes, { deps, throttle, originOf });
       await routes.register(sessionRoutes, { deps });
+      await routes.register(mfaRoutes, { deps, throttle, originOf });
       await routes.register(keyRoutes, { keys });
     },
     { prefix: '/api/v1/auth' },

@@ -5,6 +5,8 @@ import type { CredentialModel } from './credentials/model.js';
 import type { PasswordHasher } from './credentials/passwords.js';
 import type { SigningKeys } from './keys/service.js';
 import type { SessionModels } from './sessions/model.js';
+import type { SecretKeyring } from './mfa/keyring.js';
+import type { MfaModels } from './mfa/model.js';
 
 /** What the auth flows work with; built once in app.ts. */
 export interface AuthDeps {
@@ -12,6 +14,9 @@ export interface AuthDeps {
   credentials: CredentialModel;
   sessions: SessionModels;
   keys: SigningKeys;
+  mfa: MfaModels;
+  /** Seals and opens TOTP secrets (MFA_ENCRYPTION_KEYS). */
+  mfaKeys: SecretKeyring;
   hasher: PasswordHasher;
   redis: Redis;
   /** Tells the outbox relay a write staged an event. */

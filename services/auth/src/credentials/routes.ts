@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, callerOf, ok } from '@foodxchange/service-kit';
+import { Type } from '@sinclair/typebox';
+import { Envelope, NotFoundError, callerOf, ok } from '@foodxchange/service-kit';
 import type { AuthDeps, RequestOrigin } from '../deps.js';
 import { login } from '../login/service.js';
 import type { LoginThrottle } from '../login/throttle.js';
-import { TokenEnvelope } from '../sessions/schemas.js';
+import { MfaChallengeSchema } from '../mfa/schemas.js';
+import { TokenAnswerSchema, TokenEnvelope } from '../sessions/schemas.js';
 import type { CredentialDoc } from './model.js';
 import { LoginBodySchema, MeEnvelope, RegisterBodySchema, type LoginBody, type RegisterBody } from './schemas.js';
 import { register } from './service.js';
+
+/** A login answers tokens, or (with MFA) a challenge for POST /auth/mfa/verify. */
+const LoginEnvelope = Envelope(Type.Union([TokenAnswerSchema, MfaChallengeSchema]));
 
 export default async function credentialRoutes(
   app: FastifyInstance,
@@ -35,9 +40,9 @@ export default async function credentialRoutes(
         tags: ['auth'],
         summary: 'Sign in with e-mail and password',
         description:
-          'Answers an RS256 access token (15 min) and a refresh token (7 days). Repeated failures lock the account for a growing interval (429 with Retry-After).',
+          'Answers an RS256 access token (15 min) and a refresh token (7 days). For a user with two-factor sign-in: `{ mfaRequired: true, challengeToken, expiresIn }` instead, to answer at POST /auth/mfa/verify. Repeated failures lock the account for a growing interval (429 with Retry-After).',
         body: LoginBodySchema,
-        response: { 200: TokenEnvelope },
+        response: { 200: LoginEnvelope },
       },
     },
     async (request) => ok(await login(deps, throttle, request.body as LoginBody, originOf(request))),

@@ -100,8 +100,11 @@ export class SigningKeys {
     return true;
   }
 
-  /** Signs claims with the newest active key (kid in the header, iss/aud/exp set here). */
-  async sign(payload: Record<string, unknown>): Promise<SignedToken> {
+  /**
+   * Signs claims with the newest active key (kid in the header, iss/aud/exp set here). The token
+   * lives the access-token lifetime unless `expiresInMs` asks for less (API-key tokens).
+   */
+  async sign(payload: Record<string, unknown>, { expiresInMs }: { expiresInMs?: number } = {}): Promise<SignedToken> {
     await this.reloadIfStale();
     const newest = this.signingKey(Date.now());
     if (!newest) throw new Error('no signing key loaded');
@@ -117,11 +120,13 @@ export class SigningKeys {
           kid: newest.kid,
           iss: this.options.issuer,
           aud: this.options.audience,
-          expiresIn: this.options.accessTokenTtlMs,
         }) as (payload: Record<string, unknown>) => string,
       };
     }
-    return { token: this.signer.sign(payload), kid: this.signer.kid };
+    // exp is set here rather than by the signer's expiresIn, which would override a shorter one.
+    const lifetimeMs = Math.min(expiresInMs ?? this.options.accessTokenTtlMs, this.options.accessTokenTtlMs);
+    const iat = Math.floor(Date.now() / 1000);
+    return { token: this.signer.sign({ ...payload, iat, exp: iat + Math.floor(lifetimeMs / 1000) }), kid: this.signer.kid };
   }
 
   /** The keys a verifier may meet in a live token: the JWKS. */

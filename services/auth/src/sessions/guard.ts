@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AuthenticationError } from '@foodxchange/service-kit';
+import { AuthenticationError, AuthorizationError, callerOf, type Identity } from '@foodxchange/service-kit';
 import type { AuthDeps } from '../deps.js';
 import { isRevoked } from './denylist.js';
 
@@ -19,4 +19,14 @@ export function authenticatedHook(deps: AuthDeps) {
     });
     if (revoked) throw new AuthenticationError('The access token was revoked: sign in again', { reason: 'TOKEN_REVOKED' });
   };
+}
+
+/**
+ * The caller of a route only a person may use (MFA, managing API keys): a token minted for an
+ * API key is refused with 403, so a leaked key cannot mint or keep alive further keys.
+ */
+export function userCallerOf(request: FastifyRequest): Identity {
+  const caller = callerOf(request);
+  if (caller.apiKeyId) throw new AuthorizationError('An API key cannot do this: sign in as a user', { reason: 'API_KEY_TOKEN' });
+  return caller;
 }
