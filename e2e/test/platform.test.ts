@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@foodxchange/contracts';
-import { GATEWAY, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
+import { GATEWAY, LOCAL_ADMIN, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
 
 const PORT_OFFSET = 10_000;
 const TOPIC_PREFIX = 'e2e.';
@@ -41,10 +41,25 @@ beforeAll(async () => {
       // Its own namespace on the shared broker: nothing it publishes reaches a running platform.
       KAFKA_TOPIC_PREFIX: TOPIC_PREFIX,
       OUTBOX_POLL_MS: '200',
+      // The sign-in limit (5/min per client by default) would stop this file's own sign-ins; the
+      // limit itself is exercised below with a client address of its own.
+      ...(name === 'gateway' ? { RATE_LIMIT_AUTH_MAX: '40' } : {}),
     }),
   });
   await waitForPlatform(processes, { timeoutMs: 150_000 });
+  const login = await call('/api/v1/auth/login', json({ email: LOCAL_ADMIN.email, password: LOCAL_ADMIN.password }));
+  expect(login.status).toBe(200);
+  adminToken = login.body.data.accessToken;
 });
+
+/** The platform's first super_admin, signed in through the gateway. */
+let adminToken = '';
+const asAdmin = () => ({ authorization: `Bearer ${adminToken}` });
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function json(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
 
 afterAll(async () => {
   await tap?.disconnect();
@@ -90,7 +105,8 @@ describe('the platform behind the gateway', () => {
   it('answers unknown routes with a 404 envelope at the gateway and at every service', async () => {
     const prefixes = ['auth', 'users', 'companies', 'products', 'categories', 'suppliers', 'rfqs', 'compliance', 'orders', 'notifications', 'admin'];
     for (const prefix of ['/api/v1/no-such-area', ...prefixes.map((p) => `/api/v1/${p}/no/such/route`)]) {
-      const { status, body } = await call(prefix);
+      // Signed in: an anonymous caller is stopped at the edge (401) before any routing.
+      const { status, body } = await call(prefix, { headers: asAdmin() });
       expect({ prefix, status }).toEqual({ prefix, status: 404 });
       expect(body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
       expect(body.metadata.requestId).toBeTruthy();
@@ -154,7 +170,7 @@ describe('one event end to end: compliance → outbox → Kafka → admin', () =
     const orderId = `order-${suffix}`;
     const res = await call('/api/v1/compliance/validate', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId, ...asAdmin() },
       body: JSON.stringify(validation(orderId)),
     });
     expect(res.status).toBe(201);
@@ -162,7 +178,7 @@ describe('one event end to end: compliance → outbox → Kafka → admin', () =
     expect(res.headers.get('x-correlation-id')).toBe(correlationId);
 
     const audited = await waitFor(async () => {
-      const { body } = await call(`/api/v1/admin/audit?correlationId=${correlationId}`);
+      const { body } = await call(`/api/v1/admin/audit?correlationId=${correlationId}`, { headers: asAdmin() });
       return body.data?.length ? body.data : undefined;
     }, 'the audit entry');
     expect(audited).toHaveLength(1);
@@ -183,7 +199,7 @@ describe('one event end to end: compliance → outbox → Kafka → admin', () =
       const text = await (await fetch(adminMetrics)).text();
       return /events_consumed_total\{[^}]*topic="compliance\.checked"[^}]*outcome="duplicate"[^}]*\} [1-9]/.test(text) || undefined;
     }, 'the duplicate to be seen and skipped');
-    const again = await call(`/api/v1/admin/audit?correlationId=${correlationId}`);
+    const again = await call(`/api/v1/admin/audit?correlationId=${correlationId}`, { headers: asAdmin() });
     expect(again.body.data).toHaveLength(1);
     expect(again.body.pagination.total).toBe(1);
   });
@@ -202,7 +218,7 @@ describe('a very large valid request', () => {
     const bigCorrelation = `e2e-big-${suffix}`;
     const res = await call('/api/v1/compliance/validate', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': bigCorrelation },
+      headers: { 'content-type': 'application/json', 'x-correlation-id': bigCorrelation, ...asAdmin() },
       body,
     });
     expect(res.status).toBe(201);
@@ -212,13 +228,13 @@ describe('a very large valid request', () => {
     const laterCorrelation = `e2e-after-big-${suffix}`;
     const later = await call('/api/v1/compliance/validate', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': laterCorrelation },
+      headers: { 'content-type': 'application/json', 'x-correlation-id': laterCorrelation, ...asAdmin() },
       body: JSON.stringify(validation(`order-after-big-${suffix}`)),
     });
     expect(later.status).toBe(201);
     for (const correlationId of [bigCorrelation, laterCorrelation]) {
       await waitFor(async () => {
-        const { body: audit } = await call(`/api/v1/admin/audit?correlationId=${correlationId}`);
+        const { body: audit } = await call(`/api/v1/admin/audit?correlationId=${correlationId}`, { headers: asAdmin() });
         return audit.data?.length === 1 ? audit.data : undefined;
       }, `the audit entry of ${correlationId}`, 30_000);
     }
@@ -227,7 +243,7 @@ describe('a very large valid request', () => {
 
 describe('bad input through the gateway', () => {
   const post = (body: string, contentType = 'application/json') =>
-    call('/api/v1/compliance/validate', { method: 'POST', headers: { 'content-type': contentType }, body });
+    call('/api/v1/compliance/validate', { method: 'POST', headers: { 'content-type': contentType, ...asAdmin() }, body });
 
   it('malformed JSON → 400 envelope', async () => {
     const res = await post('{"market": "EU",');
@@ -251,12 +267,168 @@ describe('bad input through the gateway', () => {
   });
 });
 
+interface Account {
+  userId: string;
+  companyId: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+async function registerAccount(role: 'buyer' | 'supplier', company: { name: string; country: string }): Promise<Account> {
+  const email = `${role}-${suffix}-${randomBytes(2).toString('hex')}@example.com`;
+  const password = `Lemon-Grove-${randomBytes(4).toString('hex')}`;
+  const res = await call('/api/v1/auth/register', json({ email, password, name: `E2E ${role}`, role, company }));
+  expect(res.status).toBe(201);
+  const { user, accessToken, refreshToken, expiresIn } = res.body.data;
+  expect(user).toMatchObject({ email, role, id: expect.any(String), companyId: expect.any(String) });
+  expect(expiresIn).toBe(900);
+  return { userId: user.id, companyId: user.companyId, email, password, accessToken, refreshToken };
+}
+
+describe('identity and access through the gateway', () => {
+  let buyer: Account;
+  let supplier: Account;
+
+  it('registers a buyer and a supplier; choosing admin is refused', async () => {
+    buyer = await registerAccount('buyer', { name: 'Nordic Fresh AB', country: 'SE' });
+    supplier = await registerAccount('supplier', { name: 'Olivar Hermanos SL', country: 'ES' });
+    const escalation = await call(
+      '/api/v1/auth/register',
+      json({ email: `boss-${suffix}@example.com`, password: 'Quiet-Harbour-2031', name: 'Boss', role: 'admin', company: { name: 'X', country: 'SE' } }),
+    );
+    expect(escalation.status).toBe(400);
+    expect(Object.keys(escalation.body.error.fields)).toContain('body.role');
+  });
+
+  it('anonymous callers get 401 on every protected route, whatever the body, and public routes answer', async () => {
+    const protectedCalls: Array<[string, RequestInit]> = [
+      ['/api/v1/auth/me', {}],
+      ['/api/v1/users/me', {}],
+      [`/api/v1/companies/${buyer.companyId}`, {}],
+      [`/api/v1/companies/${buyer.companyId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{broken' }],
+      ['/api/v1/compliance/validate', json({ nonsense: true })],
+      ['/api/v1/compliance/checks', {}],
+      ['/api/v1/compliance/rules/EU', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' }],
+      ['/api/v1/admin/audit', {}],
+      [`/api/v1/admin/users/${buyer.userId}/suspend`, json({ reason: 'x' })],
+      ['/api/v1/products', {}],
+      ['/api/v1/rfqs', json({})],
+      ['/api/v1/orders', {}],
+      ['/api/v1/notifications', {}],
+    ];
+    for (const [path, init] of protectedCalls) {
+      const res = await call(path, init);
+      expect({ path, method: init.method ?? 'GET', status: res.status }).toEqual({ path, method: init.method ?? 'GET', status: 401 });
+      expect(res.body).toMatchObject({ success: false, error: { code: 'AUTHENTICATION_ERROR' } });
+    }
+    expect((await call('/api/v1/auth/.well-known/jwks.json')).status).toBe(200);
+    expect((await call('/api/v1/compliance/rules/EU')).status).toBe(200);
+    expect((await call('/api/v1/compliance/markets')).status).toBe(200);
+  });
+
+  it('a signed-in buyer sees its account, profile and company; another company sees the public profile only', async () => {
+    const me = await call('/api/v1/auth/me', { headers: bearer(buyer.accessToken) });
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ id: buyer.userId, role: 'buyer', companyId: buyer.companyId });
+    // The user service builds the profile from user.registered: wait for it.
+    const profile = await waitFor(async () => {
+      const res = await call('/api/v1/users/me', { headers: bearer(buyer.accessToken) });
+      return res.status === 200 ? res.body.data : undefined;
+    }, 'the buyer profile');
+    expect(profile).toMatchObject({ id: buyer.userId, email: buyer.email, companyId: buyer.companyId });
+    const own = await call(`/api/v1/companies/${buyer.companyId}`, { headers: bearer(buyer.accessToken) });
+    expect(own.body.data).toMatchObject({ id: buyer.companyId, name: 'Nordic Fresh AB', view: 'full' });
+    const other = await waitFor(async () => {
+      const res = await call(`/api/v1/companies/${supplier.companyId}`, { headers: bearer(buyer.accessToken) });
+      return res.status === 200 ? res.body.data : undefined;
+    }, 'the supplier company');
+    expect(other).toMatchObject({ id: supplier.companyId, view: 'public' });
+    expect(other.members).toBeUndefined();
+    const edit = await call(`/api/v1/companies/${supplier.companyId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...bearer(buyer.accessToken) },
+      body: JSON.stringify({ description: 'hijacked' }),
+    });
+    expect(edit.status).toBe(404);
+  });
+
+  it('a buyer gets 403 on admin routes and on editing rule sets', async () => {
+    expect((await call('/api/v1/admin/audit', { headers: bearer(buyer.accessToken) })).status).toBe(403);
+    expect((await call(`/api/v1/admin/users/${supplier.userId}/suspend`, json({ reason: 'competitor' }, bearer(buyer.accessToken)))).status).toBe(403);
+    const rules = await call('/api/v1/compliance/rules/EU', { method: 'PUT', headers: { 'content-type': 'application/json', ...bearer(buyer.accessToken) }, body: '{}' });
+    expect(rules.status).toBe(403);
+  });
+
+  it('refresh rotates; reusing a rotated refresh token revokes the whole sign-in', async () => {
+    const first = await call('/api/v1/auth/refresh', json({ refreshToken: buyer.refreshToken }));
+    expect(first.status).toBe(200);
+    const rotated = first.body.data.refreshToken as string;
+    expect(rotated).not.toBe(buyer.refreshToken);
+    const reuse = await call('/api/v1/auth/refresh', json({ refreshToken: buyer.refreshToken }));
+    expect(reuse.status).toBe(401);
+    // The family is gone: even the newest token of it no longer works.
+    expect((await call('/api/v1/auth/refresh', json({ refreshToken: rotated }))).status).toBe(401);
+  });
+
+  it('logout kills the access token at the gateway on the next request', async () => {
+    const login = await call('/api/v1/auth/login', json({ email: buyer.email, password: buyer.password }));
+    expect(login.status).toBe(200);
+    const token = login.body.data.accessToken as string;
+    expect((await call('/api/v1/auth/me', { headers: bearer(token) })).status).toBe(200);
+    expect((await call('/api/v1/auth/logout', json({ refreshToken: login.body.data.refreshToken }, bearer(token)))).status).toBeLessThan(300);
+    expect((await call('/api/v1/users/me', { headers: bearer(token) })).status).toBe(401);
+  });
+
+  it("a suspended user's next request fails; lifting the suspension lets them sign in again", async () => {
+    const login = await call('/api/v1/auth/login', json({ email: supplier.email, password: supplier.password }));
+    const token = login.body.data.accessToken as string;
+    expect((await call('/api/v1/auth/me', { headers: bearer(token) })).status).toBe(200);
+    // Admin learns of the account from user.registered: wait until it can act on it.
+    const suspended = await waitFor(async () => {
+      const res = await call(`/api/v1/admin/users/${supplier.userId}/suspend`, json({ reason: 'Falsified certificates' }, asAdmin()));
+      return res.status === 200 ? res.body.data : undefined;
+    }, 'the suspension');
+    expect(suspended.status).toBe('suspended');
+    await waitFor(async () => ((await call('/api/v1/auth/me', { headers: bearer(token) })).status === 401 ? true : undefined), 'the suspended token to fail');
+    const refused = await call('/api/v1/auth/login', json({ email: supplier.email, password: supplier.password }));
+    expect(refused.status).toBe(403);
+
+    expect((await call(`/api/v1/admin/users/${supplier.userId}/unsuspend`, json({ reason: 'Certificates re-checked' }, asAdmin()))).status).toBe(200);
+    const again = await waitFor(async () => {
+      const res = await call('/api/v1/auth/login', json({ email: supplier.email, password: supplier.password }));
+      return res.status === 200 ? res.body.data : undefined;
+    }, 'sign-in after the suspension is lifted');
+    expect((await call('/api/v1/auth/me', { headers: bearer(again.accessToken) })).status).toBe(200);
+  });
+
+  it('sign-in is rate limited per client: one client hits 429, another is still served', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    // A new e-mail each time, so auth's per-account lock (also a 429) is not what answers.
+    const attempt = (address: string) =>
+      call('/api/v1/auth/login', json({ email: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'wrong-password-123' }, from(address)));
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 60 && !limited; i += 1) {
+      const res = await attempt('198.51.100.7');
+      if (res.status === 429) limited = res;
+      else expect(res.status).toBe(401);
+    }
+    expect(limited, 'a 429 within 60 attempts').toBeDefined();
+    expect(limited!.body).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The gateway's limit (not auth's lock): it states its policy.
+    expect(limited!.headers.get('ratelimit-limit')).toBe('40');
+    expect((await attempt('198.51.100.8')).status).toBe(401);
+  });
+});
+
 describe('a service that goes down', () => {
   it('answers 503 SERVICE_UNAVAILABLE fast and shows in the aggregated health', async () => {
     const notification = processes.find((p) => p.name === 'notification')!;
     await stopProcesses([notification]);
     const started = performance.now();
-    const res = await call('/api/v1/notifications/anything');
+    const res = await call('/api/v1/notifications/anything', { headers: asAdmin() });
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ success: false, error: { code: 'SERVICE_UNAVAILABLE' } });
     expect(performance.now() - started).toBeLessThan(5_000);
