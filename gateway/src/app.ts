@@ -1,4 +1,5 @@
-import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
+import { ServiceClient, serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
+import { ApiKeyExchange } from './api-keys.js';
 import pkg from '../package.json' with { type: 'json' };
 import { gatewayConfig, settingsFrom } from './upstreams.js';
 import proxy from './plugins/proxy.js';
@@ -40,8 +41,13 @@ const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(healthAggregate, settings);
   await fastify.register(docs);
   await fastify.register(proxy, settings);
+  // API keys are exchanged at auth for short-lived tokens (behind their own breaker).
+  const apiKeys = new ApiKeyExchange(
+    new ServiceClient({ name: 'auth', baseUrl: settings.upstreamUrls.auth!, timeoutMs: Math.min(settings.upstreamTimeoutMs, 3000), metrics: fastify.metrics }),
+  );
+  fastify.addHook('onClose', () => apiKeys.close());
   // After the proxy's own hook (the replica header, the declared-length limit), before any body is read.
-  await fastify.register(edge, settings);
+  await fastify.register(edge, { ...settings, apiKeys });
 };
 
 export default app;

@@ -45,6 +45,7 @@ export const gatewayConfig = {
   RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, default: 60_000, description: 'Window of every rate limit' }),
   RATE_LIMIT_GLOBAL_MAX: Type.Integer({ minimum: 1, default: 1000, description: 'Requests per window per client address' }),
   RATE_LIMIT_USER_MAX: Type.Integer({ minimum: 1, default: 100, description: 'Requests per window per signed-in user (verified sub)' }),
+  RATE_LIMIT_API_KEY_MAX: Type.Integer({ minimum: 1, default: 300, description: 'Requests per window per API key (B2B integrations)' }),
   RATE_LIMIT_AUTH_MAX: Type.Integer({
     minimum: 1,
     default: 5,
@@ -74,7 +75,7 @@ export interface GatewaySettings {
   openApiCacheMs: number;
   instance: string;
   requestTimeoutMs: number;
-  rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; namespace: string };
+  rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; apiKeyMax: number; namespace: string };
   denylistUnavailable: 'allow' | 'refuse';
   corsOrigins: string[];
 }
@@ -97,6 +98,7 @@ export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
       globalMax: Number(config.RATE_LIMIT_GLOBAL_MAX),
       userMax: Number(config.RATE_LIMIT_USER_MAX),
       authMax: Number(config.RATE_LIMIT_AUTH_MAX),
+      apiKeyMax: Number(config.RATE_LIMIT_API_KEY_MAX),
       namespace: String(config.RATE_LIMIT_NAMESPACE),
     },
     denylistUnavailable: config.DENYLIST_UNAVAILABLE === 'refuse' ? 'refuse' : 'allow',

@@ -178,6 +178,7 @@ export async function startGateway(urls: Record<string, string>, extra: Record<s
     RATE_LIMIT_GLOBAL_MAX: 1_000_000,
     RATE_LIMIT_USER_MAX: 1_000_000,
     RATE_LIMIT_AUTH_MAX: 1_000_000,
+    RATE_LIMIT_API_KEY_MAX: 1_000_000,
     ...extra,
   };
   for (const upstream of UPSTREAMS) env[urlVariable(upstream)] = urls[upstream.name] ?? 'http://127.0.0.1:1';

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthenticationError, ServiceUnavailableError, type Identity } from '@foodxchange/service-kit';
+import { API_KEY_HEADER, type ApiKeyExchange } from '../api-keys.js';
 import { AUTH_LIMITED, isPublicCall, pathOf } from '../edge-policy.js';
 import type { GatewaySettings } from '../upstreams.js';
 import { applyVerdicts } from './rate-limits.js';
@@ -13,18 +14,28 @@ declare module 'fastify' {
 }
 
 /**
- * What a caller presented to prove who it is. Bearer access tokens today; API keys (X-API-Key)
- * become a kind of their own here, verified by their own branch of `verify`. Until then an
- * X-API-Key is not a credential: a call with only that is anonymous.
+ * What a caller presented to prove who it is: a bearer access token (a sign-in), or an API key
+ * (a B2B integration), which the edge exchanges at auth for a short-lived access token of the
+ * key's permissions. A bearer token wins when both are sent.
  */
-type Credentials = { kind: 'bearer' } | { kind: 'none' };
+type Credentials = { kind: 'bearer' } | { kind: 'api-key'; key: string } | { kind: 'none' };
 
 function credentialsOf(request: FastifyRequest): Credentials {
-  return request.headers.authorization !== undefined ? { kind: 'bearer' } : { kind: 'none' };
+  if (request.headers.authorization !== undefined) return { kind: 'bearer' };
+  const key = request.headers[API_KEY_HEADER];
+  if (typeof key === 'string' && key !== '') return { kind: 'api-key', key };
+  return { kind: 'none' };
 }
 
-/** Redis keys auth writes (identity-contract.md): a revoked token, and a user's suspension mark. */
-export const denylistKeys = (identity: Identity) => [`auth:denylist:jti:${identity.tokenId}`, `auth:denylist:user:${identity.userId}`] as const;
+/**
+ * Redis keys auth writes (identity-contract.md): a revoked token, a user's suspension mark and,
+ * for API-key tokens, the key's revocation mark. Read together in one MGET.
+ */
+export const denylistKeys = (identity: Identity): string[] => [
+  `auth:denylist:jti:${identity.tokenId}`,
+  `auth:denylist:user:${identity.userId}`,
+  ...(identity.apiKeyId ? [`auth:apikey:revoked:${identity.apiKeyId}`] : []),
+];
 
 /** Probes and scrapers are never throttled: a busy client must not take a replica out of rotation. */
 const UNLIMITED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -37,14 +48,23 @@ const UNLIMITED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/m
  * ignored otherwise, so a client holding a stale token can still sign in or refresh. The
  * Authorization header goes on unchanged: each service verifies the token again itself.
  */
-async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
+async function edgePlugin(app: FastifyInstance, settings: GatewaySettings & { apiKeys: ApiKeyExchange }) {
   const { limits, redis } = app;
+  const { apiKeys } = settings;
   const refuseWithoutDenylist = settings.denylistUnavailable === 'refuse';
 
   async function verify(request: FastifyRequest, credentials: Credentials): Promise<Identity> {
     switch (credentials.kind) {
       case 'bearer':
         return app.authenticate(request);
+      case 'api-key': {
+        // From here on the call carries the key's token, as a signed-in call carries its own: the
+        // services verify it like any other (and never see the key's secret).
+        const token = await apiKeys.tokenFor(credentials.key, request.correlationId);
+        request.raw.headers.authorization = `Bearer ${token}`;
+        delete request.raw.headers[API_KEY_HEADER];
+        return app.authenticate(request);
+      }
       case 'none':
         throw new AuthenticationError('Sign in first: send Authorization: Bearer <access token>');
     }
@@ -55,11 +75,13 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
     if (redis.status !== 'ready') return denylistUnavailable(request, new Error(`Redis is ${redis.status}`));
     let revokedToken: string | null;
     let suspendedAt: string | null;
+    let revokedKey: string | null | undefined;
     try {
-      [revokedToken, suspendedAt] = (await redis.mget(...denylistKeys(identity))) as [string | null, string | null];
+      [revokedToken, suspendedAt, revokedKey] = (await redis.mget(...denylistKeys(identity))) as [string | null, string | null, string | null | undefined];
     } catch (error) {
       return denylistUnavailable(request, error as Error);
     }
+    if (revokedKey !== undefined && revokedKey !== null) return 'The API key has been revoked';
     if (revokedToken !== null) return 'The access token has been revoked: sign in again';
     if (suspendedAt !== null) {
       const issuedAt = (request.user as { iat?: unknown } | undefined)?.iat;
@@ -104,7 +126,7 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
       addressCount,
       signInCount,
       identity && revocationOf(request, identity),
-      identity && limits.byUser(request),
+      identity && (identity.apiKeyId ? limits.byApiKey(request) : limits.byUser(request)),
     ]);
     // A limit refuses before credentials are judged: a flood of bad tokens gets 429s, not 401s.
     const verdicts = [addressVerdict, signInVerdict];
@@ -112,6 +134,7 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings) {
     if (!identity) {
       if (!isPublic) throw failure;
     } else if (revoked !== undefined) {
+      if (credentials.kind === 'api-key') apiKeys.forget(credentials.key);
       if (!isPublic) throw new AuthenticationError(revoked);
       request.identity = undefined; // a public call: served as anonymous
     } else verdicts.push(userVerdict);

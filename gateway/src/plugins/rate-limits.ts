@@ -18,7 +18,7 @@ export interface LimitVerdict {
   windowSeconds: number;
   exceeded: boolean;
   /** Which limit, for the 429 message. */
-  scope: 'address' | 'user' | 'sign-in';
+  scope: 'address' | 'user' | 'sign-in' | 'api-key';
 }
 
 export interface EdgeLimits {
@@ -28,6 +28,8 @@ export interface EdgeLimits {
   onSignIn(request: FastifyRequest): Promise<LimitVerdict | undefined>;
   /** Every signed-in request, per verified user (`request.identity`). */
   byUser(request: FastifyRequest): Promise<LimitVerdict | undefined>;
+  /** Every request made with an API key, per key (`request.identity.apiKeyId`): its own budget. */
+  byApiKey(request: FastifyRequest): Promise<LimitVerdict | undefined>;
 }
 
 declare module 'fastify' {
@@ -93,7 +95,7 @@ const DEGRADED_FOR_MS = 10_000;
  * sign-in limits count in memory per replica, and /health shows the limiter degraded.
  */
 async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings) {
-  const { windowMs, globalMax, userMax, authMax, namespace } = settings.rateLimits;
+  const { windowMs, globalMax, userMax, authMax, apiKeyMax, namespace } = settings.rateLimits;
   let lastFailureAt = 0;
   let lastWarnAt = 0;
   const onUnavailable = (error: Error) => {
@@ -142,8 +144,8 @@ async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings)
       localFallback: true,
       keyGenerator: (request) => `${signInRoute(request)}:${normalizeIP(request.ip)}`,
     }),
-    // The API-key limit (per key, request.identity.apiKeyId) joins these when API keys do.
     byUser: limiter('user', { max: userMax, nameSpace: `${namespace}user:`, localFallback: false, keyGenerator: (request) => request.identity!.userId }),
+    byApiKey: limiter('api-key', { max: apiKeyMax, nameSpace: `${namespace}api-key:`, localFallback: false, keyGenerator: (request) => request.identity!.apiKeyId! }),
   };
   app.decorate('limits', limits);
 
@@ -155,7 +157,7 @@ async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings)
           'Redis unavailable: address and user limits are not enforced, sign-in limits are counted per replica, the token denylist is not read',
         );
       }
-      return { store: 'redis', windowMs, globalMax, userMax, authMax };
+      return { store: 'redis', windowMs, globalMax, userMax, authMax, apiKeyMax };
     },
     { critical: false },
   );
@@ -165,6 +167,7 @@ const SCOPE_MESSAGES: Record<LimitVerdict['scope'], string> = {
   address: 'Too many requests from this address',
   user: 'Too many requests for this account',
   'sign-in': 'Too many sign-in attempts from this address',
+  'api-key': 'Too many requests with this API key',
 };
 
 /**
