@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { authConfig, keyEncryptionKey, mfaEncryptionKeys, type AuthConfig } from './config.js';
+import { apiKeyModels } from './apikeys/model.js';
+import apiKeyRoutes from './apikeys/routes.js';
 import credentialRoutes from './credentials/routes.js';
 import { credentialModel } from './credentials/model.js';
 import { PasswordHasher } from './credentials/passwords.js';
@@ -66,6 +68,7 @@ const app: ServiceApp = async (fastify, options) => {
     keys,
     mfa: mfaModels(fastify.mongo),
     mfaKeys,
+    apiKeys: { ...apiKeyModels(fastify.mongo), lastUseWritten: new Map() },
     hasher: new PasswordHasher({
       memoryCost: config.ARGON2_MEMORY_KIB,
       timeCost: config.ARGON2_TIME_COST,
@@ -118,6 +121,7 @@ const app: ServiceApp = async (fastify, options) => {
       await routes.register(credentialRoutes, { deps, throttle, originOf });
       await routes.register(sessionRoutes, { deps });
       await routes.register(mfaRoutes, { deps, throttle, originOf });
+      await routes.register(apiKeyRoutes, { deps });
       await routes.register(keyRoutes, { keys });
     },
     { prefix: '/api/v1/auth' },

@@ -5,6 +5,7 @@ import type { CredentialModel } from './credentials/model.js';
 import type { PasswordHasher } from './credentials/passwords.js';
 import type { SigningKeys } from './keys/service.js';
 import type { SessionModels } from './sessions/model.js';
+import type { ApiKeyModels } from './apikeys/model.js';
 import type { SecretKeyring } from './mfa/keyring.js';
 import type { MfaModels } from './mfa/model.js';
 
@@ -17,6 +18,10 @@ export interface AuthDeps {
   mfa: MfaModels;
   /** Seals and opens TOTP secrets (MFA_ENCRYPTION_KEYS). */
   mfaKeys: SecretKeyring;
+  apiKeys: ApiKeyModels & {
+    /** When this replica last wrote each key's lastUsedAt (at most once a minute). */
+    lastUseWritten: Map<string, number>;
+  };
   hasher: PasswordHasher;
   redis: Redis;
   /** Tells the outbox relay a write staged an event. */

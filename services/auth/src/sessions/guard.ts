@@ -16,6 +16,7 @@ export function authenticatedHook(deps: AuthDeps) {
       jti: identity.tokenId,
       userId: identity.userId,
       ...(typeof iat === 'number' ? { iatSeconds: iat } : {}),
+      ...(identity.apiKeyId ? { apiKeyId: identity.apiKeyId } : {}),
     });
     if (revoked) throw new AuthenticationError('The access token was revoked: sign in again', { reason: 'TOKEN_REVOKED' });
   };

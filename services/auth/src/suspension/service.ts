@@ -1,12 +1,13 @@
 import type { EventData } from '@foodxchange/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuthDeps } from '../deps.js';
+import { revokeApiKeysOf } from '../apikeys/service.js';
 import { denylistUser } from '../sessions/denylist.js';
 import { revokeAllFamilies } from '../sessions/service.js';
 
 /**
- * `user.suspended`: the account may no longer sign in, every refresh family is revoked and the
- * user is denylisted so live access tokens fail on their next request. Idempotent (a redelivery
+ * `user.suspended`: the account may no longer sign in, every refresh family and every API key the
+ * user created is revoked (keys also marked in Redis for the gateway), and the user is denylisted so live access tokens fail on their next request. Idempotent (a redelivery
  * repeats the same writes); the status only moves forward in event time, so a late redelivery of
  * an old suspension does not undo a newer unsuspension.
  */
@@ -22,7 +23,8 @@ export async function applySuspension(deps: AuthDeps, data: EventData<'user.susp
   // Every token issued up to now dies, including any minted between the suspension and this handler.
   await denylistUser(deps.redis, data.userId, Date.now(), deps.config.ACCESS_TOKEN_TTL_S * 1000);
   const revoked = await revokeAllFamilies(deps, data.userId, 'user suspended');
-  log.info({ userId: data.userId, revokedFamilies: revoked, statusChanged: changed.modifiedCount === 1 }, 'user suspended');
+  const revokedApiKeys = await revokeApiKeysOf(deps, data.userId, 'user suspended');
+  log.info({ userId: data.userId, revokedFamilies: revoked, revokedApiKeys, statusChanged: changed.modifiedCount === 1 }, 'user suspended');
 }
 
 /** `user.unsuspended`: the user may sign in again (old tokens stay dead). */
