@@ -16,7 +16,7 @@ import { LoginThrottle } from './login/throttle.js';
 import { SecretKeyring } from './mfa/keyring.js';
 import { mfaModels } from './mfa/model.js';
 import mfaRoutes from './mfa/routes.js';
-import { mfaHousekeeping } from './mfa/service.js';
+import { assertMfaKeysCover, mfaHousekeeping } from './mfa/service.js';
 import { authenticatedHook } from './sessions/guard.js';
 import { sessionModels } from './sessions/model.js';
 import sessionRoutes from './sessions/routes.js';
@@ -93,6 +93,7 @@ const app: ServiceApp = async (fastify, options) => {
   // After the kit's onReady index build (registered earlier): the unique indexes exist first.
   fastify.addHook('onReady', async () => {
     await keys.ensure();
+    await assertMfaKeysCover(deps);
     // The dummy hash unknown e-mails are checked against exists before the first login: no slower first answer.
     await deps.hasher.verifyNothing('warm-up');
     if (await keys.rotateIfOlderThan(config.SIGNING_KEY_MAX_AGE_S * 1000)) fastify.log.info({ kid: keys.currentKid() }, 'signing key rotated');

@@ -201,6 +201,8 @@ describe('MFA secret encryption keys', () => {
       const idle = await userWithMfa(before);
       expect((await rawFactor(before, used.data.user.id))?.secret.keyId).toBe('old');
       await before.close();
+      // Dropping the old key while secrets are sealed with it stops the start, naming the key.
+      await expect(buildAuth({ MONGO_DB: db, MFA_ENCRYPTION_KEYS: newKey })).rejects.toThrow(/MFA_ENCRYPTION_KEYS lacks key old/);
 
       after = await buildAuth({ MONGO_DB: db, MFA_ENCRYPTION_KEYS: `${newKey},${oldKey}` });
       const challengeToken = await challengeOf(after, used.body.email, STRONG_PASSWORD, used.ip);
@@ -229,6 +231,12 @@ describe('MFA secret encryption keys', () => {
         await newOnly.close();
       }
     }
+  });
+
+  it('a production start with the local MFA key is refused', async () => {
+    await expect(buildAuth({ NODE_ENV: 'production', KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') })).rejects.toThrow(
+      /MFA_ENCRYPTION_KEYS must be set in production/,
+    );
   });
 
   it('the key ring refuses the local default in production and malformed entries anywhere', () => {

@@ -34,6 +34,10 @@ export class SecretKeyring {
     return open(key, sealed, aad);
   }
 
+  has(keyId: string): boolean {
+    return this.byId.has(keyId);
+  }
+
   isCurrent(sealed: SealedSecret): boolean {
     return sealed.keyId === this.currentId;
   }

@@ -260,3 +260,15 @@ export async function resealMfaSecrets(deps: AuthDeps, batch = 500): Promise<num
   }
   return resealed;
 }
+
+/**
+ * At start: every key id a stored secret names must be in MFA_ENCRYPTION_KEYS, so a key dropped
+ * from the list too early stops the start with a message naming it, not the affected users' logins.
+ */
+export async function assertMfaKeysCover(deps: AuthDeps): Promise<void> {
+  const stored = (await deps.mfa.factors.distinct('secret.keyId')) as string[];
+  const missing = stored.filter((keyId) => !deps.mfaKeys.has(keyId));
+  if (missing.length > 0) {
+    throw new Error(`MFA_ENCRYPTION_KEYS lacks key ${missing.join(', ')}, which stored TOTP secrets are sealed with: keep it listed (after the current key) until they are re-sealed`);
+  }
+}
