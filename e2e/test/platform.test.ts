@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@foodxchange/contracts';
+import { Secret, TOTP } from 'otpauth';
 import { GATEWAY, LOCAL_ADMIN, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
 
 const PORT_OFFSET = 10_000;
@@ -43,7 +44,9 @@ beforeAll(async () => {
       OUTBOX_POLL_MS: '200',
       // The sign-in limit (5/min per client by default) would stop this file's own sign-ins; the
       // limit itself is exercised below with a client address of its own.
-      ...(name === 'gateway' ? { RATE_LIMIT_AUTH_MAX: '40' } : {}),
+      ...(name === 'gateway' ? { RATE_LIMIT_AUTH_MAX: '40', RATE_LIMIT_API_KEY_MAX: '20', RATE_LIMIT_NAMESPACE: `e2e:${suffix}:gateway:` } : {}),
+      // Sign-in failure counters of its own: other runs' failures from 127.0.0.1 are not this run's.
+      ...(name === 'auth' ? { LOGIN_THROTTLE_NAMESPACE: `e2e:${suffix}:login:` } : {}),
     }),
   });
   await waitForPlatform(processes, { timeoutMs: 150_000 });
@@ -381,6 +384,75 @@ describe('identity and access through the gateway', () => {
     expect((await call('/api/v1/users/me', { headers: bearer(token) })).status).toBe(401);
   });
 
+  it('an API key works through the gateway within its permissions, rotates with a grace period and stops when revoked', async () => {
+    const login = await call('/api/v1/auth/login', json({ email: buyer.email, password: buyer.password }));
+    const token = login.body.data.accessToken as string;
+    const created = await call('/api/v1/auth/api-keys', json({ name: 'ERP sync', permissions: ['company:read'] }, bearer(token)));
+    expect(created.status).toBe(201);
+    const { key, id } = created.body.data as { key: string; id: string };
+    expect(key).toMatch(/^fxk_/);
+    const withKey = (apiKey: string) => ({ headers: { 'x-api-key': apiKey } });
+    const company = await call(`/api/v1/companies/${buyer.companyId}`, withKey(key));
+    expect(company.status).toBe(200);
+    expect(company.body.data.id).toBe(buyer.companyId);
+    // The key carries only company:read.
+    expect((await call('/api/v1/compliance/checks', withKey(key))).status).toBe(403);
+    // Listed without its secret.
+    const listed = await call('/api/v1/auth/api-keys', { headers: bearer(token) });
+    expect(JSON.stringify(listed.body.data)).not.toContain(key.split('_')[2]);
+
+    const rotated = await call(`/api/v1/auth/api-keys/${id}/rotate`, json({ graceSeconds: 600 }, bearer(token)));
+    expect(rotated.status).toBe(200);
+    const next = rotated.body.data.key as string;
+    expect((await call(`/api/v1/companies/${buyer.companyId}`, withKey(next))).status).toBe(200);
+    expect((await call(`/api/v1/companies/${buyer.companyId}`, withKey(key))).status).toBe(200); // grace period
+
+    const revoke = await call(`/api/v1/auth/api-keys/${rotated.body.data.id}`, { method: 'DELETE', headers: bearer(token) });
+    expect(revoke.status).toBeLessThan(300);
+    const afterRevoke = await call(`/api/v1/companies/${buyer.companyId}`, withKey(next));
+    expect(afterRevoke.status).toBe(401);
+  });
+
+  it('each API key has its own rate limit', async () => {
+    const login = await call('/api/v1/auth/login', json({ email: buyer.email, password: buyer.password }));
+    const created = await call('/api/v1/auth/api-keys', json({ name: 'Busy integration' }, bearer(login.body.data.accessToken)));
+    const key = created.body.data.key as string;
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 40 && !limited; i += 1) {
+      const res = await call('/api/v1/auth/me', { headers: { 'x-api-key': key } });
+      if (res.status === 429) limited = res;
+      else expect(res.status).toBe(200);
+    }
+    expect(limited, 'a 429 within 40 calls').toBeDefined();
+    expect(limited!.body.error).toMatchObject({ code: 'RATE_LIMITED', details: { scope: 'api-key' } });
+  });
+
+  it('MFA: enrolment, then sign-in needs a second factor (a wrong code is refused, a recovery code works once)', async () => {
+    const account = await registerAccount('buyer', { name: 'Baltic Grain OÜ', country: 'EE' });
+    const enrol = await call('/api/v1/auth/mfa/enroll', { method: 'POST', headers: bearer(account.accessToken) });
+    expect(enrol.status).toBeLessThan(300);
+    const totp = new TOTP({ secret: Secret.fromBase32(enrol.body.data.secret) });
+    const confirm = await call('/api/v1/auth/mfa/confirm', json({ code: totp.generate() }, bearer(account.accessToken)));
+    expect(confirm.status).toBe(200);
+    const recoveryCodes = confirm.body.data.recoveryCodes as string[];
+    expect(recoveryCodes.length).toBeGreaterThanOrEqual(8);
+
+    const challenge = await call('/api/v1/auth/login', json({ email: account.email, password: account.password }));
+    expect(challenge.status).toBe(200);
+    expect(challenge.body.data).toMatchObject({ mfaRequired: true, challengeToken: expect.any(String) });
+    expect(challenge.body.data.accessToken).toBeUndefined();
+    const wrong = await call('/api/v1/auth/mfa/verify', json({ challengeToken: challenge.body.data.challengeToken, code: '000000' }));
+    expect(wrong.status).toBe(401);
+
+    const second = await call('/api/v1/auth/login', json({ email: account.email, password: account.password }));
+    const verified = await call('/api/v1/auth/mfa/verify', json({ challengeToken: second.body.data.challengeToken, recoveryCode: recoveryCodes[0] }));
+    expect(verified.status).toBe(200);
+    expect((await call('/api/v1/auth/me', { headers: bearer(verified.body.data.accessToken) })).status).toBe(200);
+    const third = await call('/api/v1/auth/login', json({ email: account.email, password: account.password }));
+    const reused = await call('/api/v1/auth/mfa/verify', json({ challengeToken: third.body.data.challengeToken, recoveryCode: recoveryCodes[0] }));
+    expect(reused.status).toBe(401);
+  });
+
   it("a suspended user's next request fails; lifting the suspension lets them sign in again", async () => {
     const login = await call('/api/v1/auth/login', json({ email: supplier.email, password: supplier.password }));
     const token = login.body.data.accessToken as string;
@@ -396,11 +468,14 @@ describe('identity and access through the gateway', () => {
     expect(refused.status).toBe(403);
 
     expect((await call(`/api/v1/admin/users/${supplier.userId}/unsuspend`, json({ reason: 'Certificates re-checked' }, asAdmin()))).status).toBe(200);
+    // Auth lets them in once it has consumed user.unsuspended; a token issued within the second
+    // of the suspension is still dead by design (tokens carry whole-second iat), so ask until one works.
     const again = await waitFor(async () => {
       const res = await call('/api/v1/auth/login', json({ email: supplier.email, password: supplier.password }));
-      return res.status === 200 ? res.body.data : undefined;
-    }, 'sign-in after the suspension is lifted');
-    expect((await call('/api/v1/auth/me', { headers: bearer(again.accessToken) })).status).toBe(200);
+      if (res.status !== 200) return undefined;
+      return (await call('/api/v1/auth/me', { headers: bearer(res.body.data.accessToken) })).status === 200 ? res.body.data : undefined;
+    }, 'a working sign-in after the suspension is lifted');
+    expect(again.user.id).toBe(supplier.userId);
   });
 
   it('sign-in is rate limited per client: one client hits 429, another is still served', async () => {

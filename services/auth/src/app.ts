@@ -87,6 +87,7 @@ const app: ServiceApp = async (fastify, options) => {
     lockBaseMs: config.LOGIN_LOCK_BASE_MS,
     lockMaxMs: config.LOGIN_LOCK_MAX_MS,
     ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
+    namespace: config.LOGIN_THROTTLE_NAMESPACE,
   });
 
   let housekeeping: NodeJS.Timeout | undefined;

@@ -52,6 +52,11 @@ export const authConfig = {
     default: 100,
     description: 'Failed logins from one client address (any accounts) within the window before that address is refused',
   }),
+  LOGIN_THROTTLE_NAMESPACE: Type.String({
+    pattern: '^[a-zA-Z0-9:._-]{1,64}$',
+    default: 'auth:login:',
+    description: 'Prefix of the sign-in failure counters in Redis (a test run or benchmark keeps its own)',
+  }),
   MFA_ENCRYPTION_KEYS: Type.String({
     default: LOCAL_MFA_ENCRYPTION_KEYS,
     description:

@@ -8,12 +8,11 @@ export interface ThrottleSettings {
   lockBaseMs: number;
   lockMaxMs: number;
   ipMaxFailures: number;
+  /** Prefix of the counters in Redis (a test run or a benchmark keeps its own). */
+  namespace?: string;
 }
 
-/** Redis keys by account: keyed by the normalised e-mail (hashed), so unknown addresses lock the same way. */
-const accountKey = (kind: 'fail' | 'lock' | 'locks', email: string) =>
-  `auth:login:${kind}:account:${createHash('sha256').update(email).digest('hex')}`;
-const ipKey = (ip: string) => `auth:login:fail:ip:${ip}`;
+export const DEFAULT_THROTTLE_NAMESPACE = 'auth:login:';
 
 /** How long a lock's escalation is remembered: a lock after this starts at the base again. */
 const ESCALATION_MEMORY_MS = 24 * 3600 * 1000;
@@ -36,15 +35,28 @@ async function redisCall<T>(call: () => Promise<T>): Promise<T> {
  * window (password spraying over many accounts) is refused until its window ends.
  */
 export class LoginThrottle {
+  private readonly namespace: string;
+
   constructor(
     private readonly redis: Redis,
     private readonly settings: ThrottleSettings,
-  ) {}
+  ) {
+    this.namespace = settings.namespace ?? DEFAULT_THROTTLE_NAMESPACE;
+  }
+
+  /** By account: keyed by the normalised e-mail (hashed), so unknown addresses lock the same way. */
+  private accountKey(kind: 'fail' | 'lock' | 'locks', email: string): string {
+    return `${this.namespace}${kind}:account:${createHash('sha256').update(email).digest('hex')}`;
+  }
+
+  private ipKey(ip: string): string {
+    return `${this.namespace}fail:ip:${ip}`;
+  }
 
   /** Throws the 429 (with Retry-After) when the account or the address may not try now. */
   async assertMayTry(email: string, ip: string): Promise<void> {
     const [lockMs, ipFailures, ipTtl] = await redisCall(async () => {
-      const results = await this.redis.multi().pttl(accountKey('lock', email)).get(ipKey(ip)).pttl(ipKey(ip)).exec();
+      const results = await this.redis.multi().pttl(this.accountKey('lock', email)).get(this.ipKey(ip)).pttl(this.ipKey(ip)).exec();
       return (results ?? []).map(([error, value]) => {
         if (error) throw error;
         return value;
@@ -64,24 +76,24 @@ export class LoginThrottle {
     const failures = await redisCall(async () => {
       const results = await this.redis
         .multi()
-        .incr(accountKey('fail', email))
-        .pexpire(accountKey('fail', email), windowMs, 'NX')
-        .incr(ipKey(ip))
-        .pexpire(ipKey(ip), windowMs, 'NX')
+        .incr(this.accountKey('fail', email))
+        .pexpire(this.accountKey('fail', email), windowMs, 'NX')
+        .incr(this.ipKey(ip))
+        .pexpire(this.ipKey(ip), windowMs, 'NX')
         .exec();
       return Number(results?.[0]?.[1] ?? 0);
     });
     if (failures < maxFailures) return;
     await redisCall(async () => {
-      const locks = await this.redis.incr(accountKey('locks', email));
-      await this.redis.pexpire(accountKey('locks', email), ESCALATION_MEMORY_MS);
+      const locks = await this.redis.incr(this.accountKey('locks', email));
+      await this.redis.pexpire(this.accountKey('locks', email), ESCALATION_MEMORY_MS);
       const lockMs = Math.min(lockBaseMs * 2 ** Math.min(locks - 1, 30), lockMaxMs);
       // The count starts again after the lock: the next lock needs maxFailures more failures.
-      await this.redis.multi().set(accountKey('lock', email), String(locks), 'PX', lockMs).del(accountKey('fail', email)).exec();
+      await this.redis.multi().set(this.accountKey('lock', email), String(locks), 'PX', lockMs).del(this.accountKey('fail', email)).exec();
     });
   }
 
   async recordSuccess(email: string): Promise<void> {
-    await redisCall(() => this.redis.del(accountKey('fail', email), accountKey('locks', email)));
+    await redisCall(() => this.redis.del(this.accountKey('fail', email), this.accountKey('locks', email)));
   }
 }

@@ -21,7 +21,9 @@ export async function applySuspension(deps: AuthDeps, data: EventData<'user.susp
   if (!current) log.warn({ userId: data.userId }, 'user.suspended for an unknown user: sessions revoked anyway');
   if (current && current.status !== 'suspended') return; // lifted since (a newer unsuspension was applied)
   // Every token issued up to now dies, including any minted between the suspension and this handler.
-  await denylistUser(deps.redis, data.userId, Date.now(), deps.config.ACCESS_TOKEN_TTL_S * 1000);
+  // The mark is the start of this second: tokens carry `iat` in whole seconds, so this still covers
+  // every token issued so far, and one issued in a later second (after an unsuspension) lives.
+  await denylistUser(deps.redis, data.userId, Math.floor(Date.now() / 1000) * 1000, deps.config.ACCESS_TOKEN_TTL_S * 1000);
   const revoked = await revokeAllFamilies(deps, data.userId, 'user suspended');
   const revokedApiKeys = await revokeApiKeysOf(deps, data.userId, 'user suspended');
   log.info({ userId: data.userId, revokedFamilies: revoked, revokedApiKeys, statusChanged: changed.modifiedCount === 1 }, 'user suspended');
