@@ -103,6 +103,10 @@ describe('the platform behind the gateway', () => {
     const docs = await fetch(`${gateway}/docs`, { redirect: 'follow' });
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger/i);
+    // Anonymous, like the rest of the documentation: partners read the event contract here.
+    const asyncApi = await call('/asyncapi.json');
+    expect(asyncApi.status).toBe(200);
+    expect(Object.keys(asyncApi.body.channels ?? {}).length).toBeGreaterThan(20);
   });
 
   it('answers unknown routes with a 404 envelope at the gateway and at every service', async () => {

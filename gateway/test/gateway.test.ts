@@ -156,6 +156,14 @@ describe('the platform view', () => {
     expect(doc['x-unavailable-services']).toEqual(['notification']);
   });
 
+  it('serves the AsyncAPI document of every topic to anyone (partners read it)', async () => {
+    const res = await call('/asyncapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.asyncapi).toMatch(/^[23]\./);
+    expect(JSON.stringify(res.body)).toContain('user.unsuspended');
+    expect(res.headers.get('cache-control')).toContain('max-age');
+  });
+
   it('serves Swagger UI at /docs showing the merged document', async () => {
     const page = await call('/docs/');
     expect(page.status).toBe(200);

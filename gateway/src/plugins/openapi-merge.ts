@@ -1,3 +1,4 @@
+import { asyncApiDocument } from '@foodxchange/contracts';
 import fp from 'fastify-plugin';
 import { request } from 'undici';
 import type { FastifyInstance } from 'fastify';
@@ -139,6 +140,13 @@ async function openApiMergePlugin(app: FastifyInstance, settings: GatewaySetting
     { schema: { hide: true }, config: { access: 'public' }, logLevel: 'warn' },
     async () => app.mergedOpenApi(),
   );
+
+  // The event side of the contract, for partners: every topic, its key and its data schema.
+  const asyncApi = asyncApiDocument();
+  app.get('/asyncapi.json', { schema: { hide: true }, config: { access: 'public' }, logLevel: 'warn' }, async (_request, reply) => {
+    void reply.header('cache-control', 'public, max-age=300');
+    return asyncApi;
+  });
 }
 
 export default fp(openApiMergePlugin, {
