@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { buildService, callerOf, Envelope, ok, serviceKit, type ServiceApp } from '../src/index.js';
-import { bearer, startTestIssuer, type TestIssuer } from '../src/testing.js';
+import { bearer, startTestIssuer, waitFor, type TestIssuer } from '../src/testing.js';
 
 const service = { name: 'kit-access', version: '0.0.1', description: 'access test', defaultPort: 0 };
 const Body = Type.Object({ name: Type.String({ minLength: 3 }) }, { additionalProperties: false });
@@ -102,6 +102,13 @@ describe('access tokens', () => {
       expect(res.json()).toMatchObject({ success: false, error: { code: 'AUTHENTICATION_ERROR' } });
     });
   }
+
+  it('a token verified before is still refused once it expires (verified tokens are remembered only until their exp)', async () => {
+    const token = issuer.token({ expiresIn: 2 });
+    expect((await post('/things', bearer(token))).statusCode).toBe(200);
+    expect((await post('/things', bearer(token))).statusCode).toBe(200);
+    await waitFor(async () => (await post('/things', bearer(token))).statusCode === 401, { timeoutMs: 10_000, what: 'the remembered token to expire' });
+  });
 
   it('refuses claims that are not a FoodXchange token (no role)', async () => {
     const res = await post('/things', bearer(issuer.token({ role: 'root' as never, permissions: [] })));

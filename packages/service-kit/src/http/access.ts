@@ -234,16 +234,38 @@ async function accessPlugin(app: FastifyInstance, opts: AccessOptions) {
     },
   } as never);
 
+  // Verified tokens, by their Authorization header: a client sends the same token for up to 15
+  // minutes, and a hit skips decoding and the library's verification pipeline (about a third of
+  // what a signed-in call costs the gateway). Only successful verifications are kept, each until
+  // its token's own `exp`; the oldest goes first past the bound.
+  const verified = new Map<string, { identity: Identity; claims: Partial<AccessTokenClaims> }>();
+  const MAX_VERIFIED = 10_000;
+
   async function authenticate(request: FastifyRequest): Promise<Identity> {
     if (request.identity) return request.identity;
+    const header = request.headers.authorization;
+    const hit = typeof header === 'string' ? verified.get(header) : undefined;
+    if (hit) {
+      if (hit.identity.expiresAt > Date.now()) {
+        request.user = hit.claims as never;
+        request.identity = hit.identity;
+        return hit.identity;
+      }
+      verified.delete(header!);
+    }
     let claims: Partial<AccessTokenClaims>;
     try {
       claims = await request.jwtVerify<Partial<AccessTokenClaims>>();
     } catch (error) {
       throw asAuthenticationError(error);
     }
-    request.identity = identityFromClaims(claims);
-    return request.identity;
+    const identity = Object.freeze(identityFromClaims(claims));
+    if (typeof header === 'string') {
+      if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+      verified.set(header, { identity, claims });
+    }
+    request.identity = identity;
+    return identity;
   }
   app.decorate('authenticate', authenticate);
 
