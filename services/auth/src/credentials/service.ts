@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TOPICS, type Role } from '@foodxchange/contracts';
 import { ConflictError, ValidationError, isDuplicateKeyError, stageEvent, type EventContext } from '@foodxchange/service-kit';
 import type { AuthDeps, RequestOrigin } from '../deps.js';
-import { startSession, type TokenAnswer } from '../sessions/service.js';
+import { openSession, type TokenAnswer } from '../sessions/service.js';
 import { normaliseEmail, type CredentialDoc } from './model.js';
 import { passwordProblems } from './passwords.js';
 
@@ -59,7 +59,7 @@ export async function register(deps: AuthDeps, input: RegisterInput, origin: Req
     throw error;
   }
   deps.published();
-  return startSession(deps, user.toObject() as CredentialDoc, 'registration', origin, now);
+  return openSession(deps, user.toObject() as CredentialDoc, 'registration', origin, now);
 }
 
 /**

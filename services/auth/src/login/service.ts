@@ -2,7 +2,7 @@ import { AuthenticationError, AuthorizationError } from '@foodxchange/service-ki
 import type { AuthDeps, RequestOrigin } from '../deps.js';
 import { normaliseEmail, type CredentialDoc } from '../credentials/model.js';
 import { enabledFactorOf, issueChallenge, type MfaChallenge } from '../mfa/service.js';
-import { startSession, type TokenAnswer } from '../sessions/service.js';
+import { openSession, type TokenAnswer } from '../sessions/service.js';
 import type { LoginThrottle } from './throttle.js';
 
 /** One answer for an unknown address and a wrong password, so neither confirms an account exists. */
@@ -47,5 +47,5 @@ export async function login(
   const user = await verifyPassword(deps, throttle, input, origin);
   if (await enabledFactorOf(deps, user._id)) return issueChallenge(deps, user._id);
   await throttle.recordSuccess(user.email);
-  return startSession(deps, user, 'password', origin);
+  return openSession(deps, user, 'password', origin);
 }

@@ -4,7 +4,7 @@ import { AuthenticationError, AuthorizationError, ConflictError, NotFoundError, 
 import type { AuthDeps, RequestOrigin } from '../deps.js';
 import type { CredentialDoc } from '../credentials/model.js';
 import type { LoginThrottle } from '../login/throttle.js';
-import { startSession, type TokenAnswer } from '../sessions/service.js';
+import { openSession, type TokenAnswer } from '../sessions/service.js';
 import type { MfaFactorDoc } from './model.js';
 
 export const TOTP_ISSUER = 'FoodXchange';
@@ -240,7 +240,7 @@ export async function verifyChallenge(
   }
   await throttle.recordSuccess(user.email);
   if (user.status === 'suspended') throw new AuthorizationError('This account is suspended', { reason: 'suspended' });
-  return startSession(deps, user, 'password', origin, now);
+  return openSession(deps, user, 'password', origin, now);
 }
 
 /** Housekeeping: expired challenges and markers go; secrets sealed under an old key are re-sealed. */

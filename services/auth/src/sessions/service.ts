@@ -73,7 +73,7 @@ async function answer(deps: AuthDeps, user: CredentialDoc, familyId: string, ref
  * A password login stages its `user.logged-in` in the family's own insert. This is the one place
  * tokens come from after a login: a second factor gates the call, not the token code.
  */
-export async function startSession(
+export async function openSession(
   deps: AuthDeps,
   user: CredentialDoc,
   method: FamilyDoc['method'],
