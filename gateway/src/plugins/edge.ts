@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AuthenticationError, ServiceUnavailableError, type Identity } from '@foodxchange/service-kit';
+import { AuthenticationError, ServiceUnavailableError, revocationKeys, revocationOf, type Identity } from '@foodxchange/service-kit';
 import { API_KEY_HEADER, type ApiKeyExchange } from '../api-keys.js';
 import { AUTH_LIMITED, isPublicCall, pathOf } from '../edge-policy.js';
 import type { GatewaySettings } from '../upstreams.js';
@@ -26,16 +26,6 @@ function credentialsOf(request: FastifyRequest): Credentials {
   if (typeof key === 'string' && key !== '') return { kind: 'api-key', key };
   return { kind: 'none' };
 }
-
-/**
- * Redis keys auth writes (identity-contract.md): a revoked token, a user's suspension mark and,
- * for API-key tokens, the key's revocation mark. Read together in one MGET.
- */
-export const denylistKeys = (identity: Identity): string[] => [
-  `auth:denylist:jti:${identity.tokenId}`,
-  `auth:denylist:user:${identity.userId}`,
-  ...(identity.apiKeyId ? [`auth:apikey:revoked:${identity.apiKeyId}`] : []),
-];
 
 /** Probes and scrapers are never throttled: a busy client must not take a replica out of rotation. */
 const UNLIMITED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -70,25 +60,14 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings & { ap
     }
   }
 
-  /** Why the token may no longer be used, or undefined while it may. One round trip for both keys. */
-  async function revocationOf(request: FastifyRequest, identity: Identity): Promise<string | undefined> {
+  /** Why the token may no longer be used, or undefined while it may: one MGET (the kit's keys and rule). */
+  async function revokedBecause(request: FastifyRequest, identity: Identity): Promise<string | undefined> {
     if (redis.status !== 'ready') return denylistUnavailable(request, new Error(`Redis is ${redis.status}`));
-    let revokedToken: string | null;
-    let suspendedAt: string | null;
-    let revokedKey: string | null | undefined;
     try {
-      [revokedToken, suspendedAt, revokedKey] = (await redis.mget(...denylistKeys(identity))) as [string | null, string | null, string | null | undefined];
+      return revocationOf(identity, await redis.mget(...revocationKeys(identity)));
     } catch (error) {
       return denylistUnavailable(request, error as Error);
     }
-    if (revokedKey !== undefined && revokedKey !== null) return 'The API key has been revoked';
-    if (revokedToken !== null) return 'The access token has been revoked: sign in again';
-    if (suspendedAt !== null) {
-      const issuedAt = (request.user as { iat?: unknown } | undefined)?.iat;
-      // A token issued at or before the suspension is dead; one without iat cannot be placed after it.
-      if (typeof issuedAt !== 'number' || issuedAt * 1000 <= Number(suspendedAt)) return 'The account has been suspended: sign in again';
-    }
-    return undefined;
   }
 
   let lastWarnAt = 0;
@@ -125,7 +104,7 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings & { ap
     const [addressVerdict, signInVerdict, revoked, userVerdict] = await Promise.all([
       addressCount,
       signInCount,
-      identity && revocationOf(request, identity),
+      identity && revokedBecause(request, identity),
       identity && (identity.apiKeyId ? limits.byApiKey(request) : limits.byUser(request)),
     ]);
     // A limit refuses before credentials are judged: a flood of bad tokens gets 429s, not 401s.

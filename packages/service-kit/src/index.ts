@@ -54,6 +54,7 @@ export {
   type AccessTokenClaims,
   type Identity,
 } from './http/access.js';
+export { revocationKeys, revocationOf, revokedApiKeyKey, revokedTokenKey, suspendedUserKey } from './http/revocation.js';
 export { CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER, propagationHeaders } from './http/request-context.js';
 export { MAX_JSON_DEPTH } from './http/bad-input.js';
 export { SHUTTING_DOWN, StreamRegistry, type LongLivedStream } from './http/lifecycle.js';

@@ -28,6 +28,8 @@ export interface Identity {
   tokenId: string;
   /** When the token expires (epoch ms). */
   expiresAt: number;
+  /** When it was issued (epoch ms, whole seconds: `iat`); absent when the token carries none. */
+  issuedAt?: number;
   /** Set when the token was minted for an API key (B2B integration) rather than a sign-in. */
   apiKeyId?: string;
 }
@@ -143,7 +145,7 @@ export function assertMatchedSupplier(identity: Identity, matchedCompanyIds: Ite
 
 /** The identity carried by verified claims; throws 401 when they are not a FoodXchange access token's. */
 export function identityFromClaims(claims: Partial<AccessTokenClaims>): Identity {
-  const { sub, role, companyId, permissions, jti, exp, akid } = claims;
+  const { sub, role, companyId, permissions, jti, exp, iat, akid } = claims;
   if (typeof sub !== 'string' || sub.length === 0 || !isRole(role) || typeof jti !== 'string' || typeof exp !== 'number') {
     throw new AuthenticationError('The access token is not a FoodXchange access token');
   }
@@ -155,6 +157,7 @@ export function identityFromClaims(claims: Partial<AccessTokenClaims>): Identity
     permissions: new Set(permissions.filter(isPermission)),
     tokenId: jti,
     expiresAt: exp * 1000,
+    ...(typeof iat === 'number' ? { issuedAt: iat * 1000 } : {}),
     ...(typeof akid === 'string' ? { apiKeyId: akid } : {}),
   };
 }

@@ -3,7 +3,8 @@ import { isPermission, permissionsOf, type Permission } from '@foodxchange/contr
 import { AuthenticationError, AuthorizationError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError, type Identity } from '@foodxchange/service-kit';
 import type { AuthDeps } from '../deps.js';
 import type { CredentialDoc } from '../credentials/model.js';
-import { apiKeyRevokedKey, markApiKeysRevoked } from '../sessions/denylist.js';
+import { revokedApiKeyKey } from '@foodxchange/service-kit';
+import { markApiKeysRevoked } from '../sessions/denylist.js';
 import type { ApiKeyDoc } from './model.js';
 
 /** The header an integration sends its key in (the gateway reads the same one). */
@@ -201,7 +202,7 @@ export async function exchangeApiKey(deps: AuthDeps, presented: string | undefin
   // Under a second left counts as ended: the token's exp has whole seconds.
   if (doc.revokedAt || lifetimeMs < 1000) throw new AuthenticationError(INVALID_KEY);
   // The Redis mark outlives any lost database write of a revocation.
-  if (await deps.redis.exists(apiKeyRevokedKey(doc._id))) throw new AuthenticationError(INVALID_KEY);
+  if (await deps.redis.exists(revokedApiKeyKey(doc._id))) throw new AuthenticationError(INVALID_KEY);
   const creator = await deps.credentials.findById(doc.createdBy).select({ role: 1, status: 1 }).lean<Pick<CredentialDoc, '_id' | 'role' | 'status'>>();
   if (!creator || creator.status !== 'active') throw new AuthenticationError(INVALID_KEY);
   const allowed = new Set(permissionsOf(creator.role));

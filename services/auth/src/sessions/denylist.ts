@@ -1,15 +1,12 @@
 import type { Redis } from 'ioredis';
+import { revocationKeys, revocationOf, revokedApiKeyKey, revokedTokenKey, suspendedUserKey, type Identity } from '@foodxchange/service-kit';
 
-/** Redis keys the gateway reads too (identity-contract.md): one MGET per authenticated request. */
-export const jtiDenylistKey = (jti: string) => `auth:denylist:jti:${jti}`;
-export const userDenylistKey = (userId: string) => `auth:denylist:user:${userId}`;
-/** Set (epoch ms of the revocation, no expiry) when an API key is revoked: tokens carrying that `akid` are refused. */
-export const apiKeyRevokedKey = (keyId: string) => `auth:apikey:revoked:${keyId}`;
+// The Redis keys are the kit's (revocation.ts): the gateway reads the same ones on every call.
 
 /** A logged-out access token is refused until it would have expired anyway. */
 export async function denylistToken(redis: Redis, jti: string, expiresAtMs: number, now = Date.now()): Promise<void> {
   const ttl = expiresAtMs - now;
-  if (ttl > 0) await redis.set(jtiDenylistKey(jti), '1', 'PX', ttl);
+  if (ttl > 0) await redis.set(revokedTokenKey(jti), '1', 'PX', ttl);
 }
 
 /**
@@ -18,7 +15,7 @@ export async function denylistToken(redis: Redis, jti: string, expiresAtMs: numb
  * again, it does not revive old tokens.
  */
 export async function denylistUser(redis: Redis, userId: string, atMs: number, accessTokenTtlMs: number): Promise<void> {
-  await redis.set(userDenylistKey(userId), String(atMs), 'PX', accessTokenTtlMs + 60_000);
+  await redis.set(suspendedUserKey(userId), String(atMs), 'PX', accessTokenTtlMs + 60_000);
 }
 
 /**
@@ -29,7 +26,7 @@ export async function denylistUser(redis: Redis, userId: string, atMs: number, a
 export async function markApiKeysRevoked(redis: Redis, keyIds: readonly string[], atMs: number): Promise<void> {
   if (keyIds.length === 0) return;
   const pipeline = redis.pipeline();
-  for (const keyId of keyIds) pipeline.set(apiKeyRevokedKey(keyId), String(atMs), 'NX');
+  for (const keyId of keyIds) pipeline.set(revokedApiKeyKey(keyId), String(atMs), 'NX');
   const results = await pipeline.exec();
   for (const [error] of results ?? []) if (error) throw error;
 }
@@ -38,10 +35,6 @@ export async function markApiKeysRevoked(redis: Redis, keyIds: readonly string[]
  * Whether a verified token was revoked (logout), belongs to a user suspended since it was issued,
  * or was minted for an API key that has been revoked.
  */
-export async function isRevoked(redis: Redis, token: { jti: string; userId: string; iatSeconds?: number; apiKeyId?: string }): Promise<boolean> {
-  const keys = [jtiDenylistKey(token.jti), userDenylistKey(token.userId), ...(token.apiKeyId ? [apiKeyRevokedKey(token.apiKeyId)] : [])];
-  const [jti, user, apiKey] = await redis.mget(...keys);
-  if (jti || apiKey) return true;
-  if (user && (token.iatSeconds === undefined || token.iatSeconds * 1000 <= Number(user))) return true;
-  return false;
+export async function isRevoked(redis: Redis, identity: Identity): Promise<boolean> {
+  return revocationOf(identity, await redis.mget(...revocationKeys(identity))) !== undefined;
 }

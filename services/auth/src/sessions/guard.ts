@@ -11,14 +11,7 @@ export function authenticatedHook(deps: AuthDeps) {
   return async (request: FastifyRequest) => {
     const identity = request.identity;
     if (!identity) return;
-    const iat = (request.user as { iat?: unknown } | undefined)?.iat;
-    const revoked = await isRevoked(deps.redis, {
-      jti: identity.tokenId,
-      userId: identity.userId,
-      ...(typeof iat === 'number' ? { iatSeconds: iat } : {}),
-      ...(identity.apiKeyId ? { apiKeyId: identity.apiKeyId } : {}),
-    });
-    if (revoked) throw new AuthenticationError('The access token was revoked: sign in again', { reason: 'TOKEN_REVOKED' });
+    if (await isRevoked(deps.redis, identity)) throw new AuthenticationError('The access token was revoked: sign in again', { reason: 'TOKEN_REVOKED' });
   };
 }
 
