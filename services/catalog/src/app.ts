@@ -1,16 +1,29 @@
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
+import { catalogConfig } from './config.js';
 import { publishes, subscriptions } from './subscriptions.js';
 
-export const service: ServiceDefinition = {
+export const service: ServiceDefinition<typeof catalogConfig> = {
   name: 'catalog',
   version: pkg.version,
   description: pkg.description,
   defaultPort: 3003,
+  extraConfig: catalogConfig,
 };
 
 const app: ServiceApp = async (fastify, { config }) => {
-  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
+  // Redis holds the second cache level; Elasticsearch the product index.
+  await fastify.register(serviceKit, { service, config, redis: true, elasticsearch: true, kafka: { publishes, subscriptions } });
+
+  // Each feature registers its decorating plugin (fastify-plugin, no prefix) and then its
+  // routes under /api/v1. Order matters: later features use the decorators of earlier ones.
+  // companies + products + categories
+
+  // search
+
+  // imports
+
+  // matching
 };
 
 export default app;

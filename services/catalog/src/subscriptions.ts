@@ -1,7 +1,13 @@
-import type { Topic } from '@foodxchange/contracts';
+import { TOPICS, type Topic } from '@foodxchange/contracts';
 import type { Subscription } from '@foodxchange/service-kit';
 
 /** Topics this service publishes (created at start-up) and the topic → handler lines it consumes. */
 export const publishes: readonly Topic[] = [];
 
-export const subscriptions: readonly Subscription[] = [];
+export const subscriptions: readonly Subscription[] = [
+  // company read copies (from the user service)
+
+  // the product index
+
+  // matching
+];
