@@ -8,12 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DESIGN_PORTS, SERVICE_NAMES, loadCompose, renderDockerfile, repoRoot, type ComposeFile } from '../src/index.js';
 
-/**
- * What the fixture's apps register. Catalog searches Elasticsearch by design (its issue is still
- * open, so the real app does not register it yet): the fixture keeps it, and composeCopy gives
- * catalog the wiring, so the mutation tests can take it away again.
- */
-const USES: Record<string, string> = { catalog: 'elasticsearch: true', auth: 'redis: true', gateway: 'redis: true' };
+/** What the fixture's apps register, as the real ones do. */
+const USES: Record<string, string> = { catalog: 'redis: true, elasticsearch: true', auth: 'redis: true', gateway: 'redis: true' };
 
 function write(root: string, path: string, content: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -44,11 +40,7 @@ export type MutableCompose = ComposeFile & { services: Record<string, any> };
 
 /** The committed docker-compose.yml, as a fresh object to mutate. */
 export function composeCopy(): MutableCompose {
-  const compose = structuredClone(loadCompose()) as MutableCompose;
-  const catalog = compose.services.catalog!;
-  catalog.environment = { ...catalog.environment, ELASTICSEARCH_URL: 'http://elasticsearch:9200' };
-  catalog.depends_on = { ...catalog.depends_on, elasticsearch: { condition: 'service_healthy' } };
-  return compose;
+  return structuredClone(loadCompose()) as MutableCompose;
 }
 
 export function readRepoFile(path: string): string {
