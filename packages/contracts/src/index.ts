@@ -7,6 +7,7 @@
  * - CloudEvents envelope: `buildEvent`, `parseEvent`, `toKafkaMessage`, `topicOfEventType`.
  * - Partners: `asyncApiDocument()` and the generated files in `schemas/`.
  * - Size: `MAX_EVENT_BYTES`, `largestEvent(topic)` (the largest valid event), `eventBytes`.
+ * - Markets: `marketForCountry` (delivery country → `EU`, `UK`, `US`, a country or `INTL`), `blocOfCountry`.
  */
 export * from './topics.js';
 export * from './access.js';
@@ -15,6 +16,7 @@ export * from './schemas/identity.js';
 export * from './schemas/product.js';
 export * from './schemas/rfq.js';
 export * from './schemas/order.js';
+export * from './markets.js';
 export {
   eventDataSchemas,
   EVENT_CATALOG,
