@@ -43,6 +43,8 @@ export const CONTRACT_LIMITS = {
   matchedItemsSample: 10,
   /** Catalogue products named per matched RFQ item. */
   productsPerMatchedItem: 3,
+  /** Characters of the readable reason a matched RFQ item carries. */
+  matchReasonLength: 160,
   /** Quotes on one RFQ (rfq.awarded names the rejected ones). */
   quotesPerRfq: 100,
   /** Suppliers rfq.cancelled tells. */

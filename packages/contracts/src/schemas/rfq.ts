@@ -68,6 +68,15 @@ export const MatchedItem = Type.Object(
     rfqItemId: Type.Optional(Id),
     name: ProductName,
     productIds: Type.Optional(Type.Array(Id, { maxItems: CONTRACT_LIMITS.productsPerMatchedItem })),
+    reason: Type.Optional(
+      Type.String({
+        maxLength: CONTRACT_LIMITS.matchReasonLength,
+        // Printable ASCII: readable in every log and console, and at most 2 JSON bytes a character,
+        // which keeps the largest rfq.matched well inside the event size limit.
+        pattern: '^[ -~]*$',
+        description: 'Why this supplier serves the item, for people (e.g. "tomato (relevance 0.92); category fits; MOQ 100 kg <= 500 kg").',
+      }),
+    ),
   },
   { description: 'An RFQ item this supplier can serve.' },
 );
