@@ -1,5 +1,5 @@
 /** `product.*` event data (produced by catalog). */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import {
   AllergenList,
   Category,
@@ -31,6 +31,39 @@ export type PriceTier = Static<typeof PriceTier>;
 
 export const PRODUCT_STATUSES = ['active', 'inactive'] as const;
 
+/**
+ * The 24 official languages of the EU (ISO 639-1): the languages a product's name and description
+ * may be given in. Catalogue search analyses each with that language's stemmer.
+ */
+export const EU_LANGUAGES = [
+  'bg', 'cs', 'da', 'de', 'el', 'en', 'es', 'et', 'fi', 'fr', 'ga', 'hr',
+  'hu', 'it', 'lt', 'lv', 'mt', 'nl', 'pl', 'pt', 'ro', 'sk', 'sl', 'sv',
+] as const;
+export type EuLanguage = (typeof EU_LANGUAGES)[number];
+export const EuLanguageCode = StringEnum(EU_LANGUAGES, { description: 'EU official language (ISO 639-1), e.g. en, de, fr.' });
+
+/**
+ * Bound of a translated description. 24 languages × (200 + 2,000) characters keeps the largest
+ * product event within MAX_EVENT_BYTES, whatever characters they are written in.
+ */
+export const TRANSLATED_DESCRIPTION_MAX = 2000;
+
+export const ProductTranslation = Type.Object(
+  {
+    name: Type.Optional(ProductName),
+    description: Type.Optional(Type.String({ maxLength: TRANSLATED_DESCRIPTION_MAX })),
+  },
+  { additionalProperties: false, description: 'Name and description in one language.' },
+);
+export type ProductTranslation = Static<typeof ProductTranslation>;
+
+/** `{ de: { name, description }, fr: { … } }`: keys are EU languages only. */
+export const ProductTranslations = Type.Object(
+  Object.fromEntries(EU_LANGUAGES.map((language) => [language, Type.Optional(ProductTranslation)])) as Record<EuLanguage, TOptional<typeof ProductTranslation>>,
+  { additionalProperties: false, description: 'Translations of name and description, by EU language code.' },
+);
+export type ProductTranslations = Static<typeof ProductTranslations>;
+
 /** The product as the catalogue holds it: events carry the whole snapshot. */
 const productFields = {
   productId: Id,
@@ -39,6 +72,8 @@ const productFields = {
   sku: Sku,
   name: ProductName,
   description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  language: Type.Optional({ ...EuLanguageCode, description: 'Language of name and description (en when absent).' }),
+  translations: Type.Optional(ProductTranslations),
   category: Category,
   originCountry: CountryCode,
   unit: Unit,
