@@ -12,6 +12,7 @@ import { ALL_TOPICS, type Topic } from './topics.js';
 import {
   CompanyCertificationAddedData,
   CompanyCreatedData,
+  CompanyUpdatedData,
   CompanyVerifiedData,
   UserLoggedInData,
   UserRegisteredData,
@@ -37,6 +38,7 @@ export const eventDataSchemas = {
   'user.suspended': UserSuspendedData,
   'user.unsuspended': UserUnsuspendedData,
   'company.created': CompanyCreatedData,
+  'company.updated': CompanyUpdatedData,
   'company.verified': CompanyVerifiedData,
   'company.certification-added': CompanyCertificationAddedData,
   'company.certification-withdrawn': CompanyCertificationWithdrawnData,
@@ -150,6 +152,13 @@ const META: { [T in Topic]: Meta<T> } = {
     producer: 'user',
     consumers: ['catalog', 'rfq', 'order', 'compliance', 'admin'],
     summary: 'A buyer or supplier company was created.',
+  },
+  'company.updated': {
+    key: 'companyId',
+    aggregate: 'company',
+    producer: 'user',
+    consumers: ['catalog', 'admin'],
+    summary: "A company's profile was edited (name, markets served, categories … after the change).",
   },
   'company.verified': {
     key: 'companyId',

@@ -15,6 +15,7 @@ export const SAMPLE_IDS = {
   supplierCompanyId: '6650a1f2c3d4e5f602000002',
   otherSupplierCompanyId: '6650a1f2c3d4e5f602000003',
   certificationId: '6650a1f2c3d4e5f603000001',
+  otherCertificationId: '6650a1f2c3d4e5f603000002',
   oliveOilProductId: '6650a1f2c3d4e5f604000001',
   tomatoProductId: '6650a1f2c3d4e5f604000002',
   rfqId: '6650a1f2c3d4e5f605000001',
@@ -39,6 +40,7 @@ const haccp = {
 } as const;
 
 const iso22000 = {
+  id: ids.otherCertificationId,
   type: 'ISO22000',
   number: 'ISO22K-ES-55102',
   issuedBy: 'SGS España',
@@ -136,8 +138,21 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     type: 'supplier',
     verified: false,
     createdByUserId: ids.supplierUserId,
+    marketsServed: [],
+    categories: [],
     certifications: [],
+    version: 1,
     createdAt: '2025-01-06T10:00:00.000Z',
+  },
+  'company.updated': {
+    companyId: ids.supplierCompanyId,
+    name: 'Iberia Olive Co. S.L.',
+    country: 'ES',
+    type: 'supplier',
+    marketsServed: ['EU', 'UK'],
+    categories: ['oils-and-fats', 'vegetables'],
+    version: 2,
+    updatedAt: '2025-01-07T08:15:00.000Z',
   },
   'company.verified': {
     companyId: ids.supplierCompanyId,
@@ -148,6 +163,7 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     verifiedBy: ids.adminUserId,
     verifiedAt: '2025-01-08T11:30:00.000Z',
     note: 'Company registry extract and VAT number checked',
+    version: 3,
   },
   'company.certification-added': {
     companyId: ids.supplierCompanyId,
@@ -155,15 +171,18 @@ export const sampleEventData: { readonly [T in Topic]: EventData<T> } = {
     certification: haccp,
     certifications: [haccp, iso22000],
     addedBy: ids.supplierUserId,
+    addedAt: '2025-01-10T09:00:00.000Z',
+    version: 5,
   },
   'company.certification-withdrawn': {
     companyId: ids.supplierCompanyId,
     companyName: 'Iberia Olive Co. S.L.',
-    certificationId: 'cert-iso22000-es-55102',
+    certificationId: ids.otherCertificationId,
     certification: iso22000,
     certifications: [haccp],
     withdrawnBy: ids.supplierUserId,
     withdrawnAt: '2025-05-01T09:00:00.000Z',
+    version: 6,
   },
   'product.created': oliveOil,
   'product.updated': {

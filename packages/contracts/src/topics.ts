@@ -8,6 +8,7 @@ export const TOPICS = {
   userSuspended: 'user.suspended',
   userUnsuspended: 'user.unsuspended',
   companyCreated: 'company.created',
+  companyUpdated: 'company.updated',
   companyVerified: 'company.verified',
   companyCertificationAdded: 'company.certification-added',
   companyCertificationWithdrawn: 'company.certification-withdrawn',

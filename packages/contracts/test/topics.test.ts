@@ -11,8 +11,9 @@ import {
   topicOfDlq,
 } from '../src/index.js';
 
-// The list in DESIGN.md, verbatim.
-const DESIGN_TOPICS = `user.registered user.logged-in user.suspended user.unsuspended company.created company.verified
+// The list in DESIGN.md, verbatim, plus company.updated (issue 9: catalog's read copy of a
+// company follows profile edits).
+const DESIGN_TOPICS = `user.registered user.logged-in user.suspended user.unsuspended company.created company.updated company.verified
 company.certification-added company.certification-withdrawn product.created product.updated product.deleted rfq.created rfq.matched
 rfq.awarded rfq.cancelled quote.submitted compliance.checked order.created order.confirmed
 order.rejected order.status-changed notification.sent`.split(/\s+/);

@@ -7,6 +7,7 @@ import {
   CountryCode,
   DateTime,
   Id,
+  MarketCode,
   RoleSchema,
   StringEnum,
 } from './common.js';
@@ -92,6 +93,39 @@ export const UserUnsuspendedData = Type.Object(
 );
 export type UserUnsuspendedData = Static<typeof UserUnsuspendedData>;
 
+/**
+ * The user service's company document version after the change an event reports: 1 at creation,
+ * +1 per accepted change (profile edit, member joining, certificate, verification). Read copies
+ * apply an event only when it is newer than what they hold, so redelivered or reordered events
+ * cannot roll a copy back.
+ */
+const CompanyVersion = Type.Integer({ minimum: 1, description: 'Company document version after this change (1 at creation, +1 per change).' });
+
+/** Bounds of a company's profile lists (the user service's PATCH /companies/:id accepts no more). */
+export const COMPANY_PROFILE_LIMITS = { marketsServed: 20, categories: 50, categoryLength: 64 } as const;
+
+const MarketsServed = Type.Array(MarketCode, {
+  maxItems: COMPANY_PROFILE_LIMITS.marketsServed,
+  uniqueItems: true,
+  description: 'Markets (EU, UK, US, INTL) or countries the company sells into or buys for.',
+});
+const CompanyCategories = Type.Array(Type.String({ minLength: 1, maxLength: COMPANY_PROFILE_LIMITS.categoryLength }), {
+  maxItems: COMPANY_PROFILE_LIMITS.categories,
+  uniqueItems: true,
+  description: 'Product categories the company deals in.',
+});
+
+/** A certificate as the company events carry it: always with its id (the user service's uuid). */
+export const HeldCertification = Type.Object({ ...Certification.properties, id: Id }, {
+  description: 'A certificate a company holds, with its id. It counts only from validFrom to validUntil inclusive (a date means that whole UTC day).',
+});
+export type HeldCertification = Static<typeof HeldCertification>;
+
+const CertificationList = Type.Array(HeldCertification, {
+  maxItems: CONTRACT_LIMITS.certificates,
+  description: 'All certificates the company holds after this change (expired and not yet valid ones included: check the dates).',
+});
+
 /** `company.created`: a company exists (read copies in catalog, rfq, order, compliance, admin). */
 export const CompanyCreatedData = Type.Object(
   {
@@ -101,12 +135,34 @@ export const CompanyCreatedData = Type.Object(
     type: CompanyType,
     verified: Type.Boolean(),
     createdByUserId: Type.Optional(Id),
-    certifications: Type.Optional(Type.Array(Certification, { maxItems: CONTRACT_LIMITS.certificates })),
+    marketsServed: Type.Optional(MarketsServed),
+    categories: Type.Optional(CompanyCategories),
+    certifications: Type.Optional(CertificationList),
+    version: Type.Optional(CompanyVersion),
     createdAt: Type.Optional(DateTime),
   },
   { title: 'company.created data', description: 'A buyer or supplier company was created.' },
 );
 export type CompanyCreatedData = Static<typeof CompanyCreatedData>;
+
+/**
+ * `company.updated`: a member or an admin edited the company's profile. Carries the profile after
+ * the change (replace your copy when `version` is newer than yours).
+ */
+export const CompanyUpdatedData = Type.Object(
+  {
+    companyId: Id,
+    name: CompanyName,
+    country: CountryCode,
+    type: CompanyType,
+    marketsServed: MarketsServed,
+    categories: CompanyCategories,
+    version: CompanyVersion,
+    updatedAt: DateTime,
+  },
+  { title: 'company.updated data', description: "A company's profile was edited (the profile after the change)." },
+);
+export type CompanyUpdatedData = Static<typeof CompanyUpdatedData>;
 
 /** `company.verified`: an admin verified a company (matching ranks verified suppliers higher). */
 export const CompanyVerifiedData = Type.Object(
@@ -119,6 +175,7 @@ export const CompanyVerifiedData = Type.Object(
     verifiedBy: Id,
     verifiedAt: DateTime,
     note: Type.Optional(Type.String({ maxLength: 2000 })),
+    version: Type.Optional(CompanyVersion),
   },
   { title: 'company.verified data', description: 'A company was verified by a platform admin.' },
 );
@@ -132,14 +189,11 @@ export const CompanyCertificationAddedData = Type.Object(
   {
     companyId: Id,
     companyName: Type.Optional(CompanyName),
-    certification: Certification,
-    certifications: Type.Optional(
-      Type.Array(Certification, {
-        maxItems: CONTRACT_LIMITS.certificates,
-        description: 'All certificates the company holds after this change.',
-      }),
-    ),
+    certification: HeldCertification,
+    certifications: CertificationList,
     addedBy: Type.Optional(Id),
+    addedAt: Type.Optional(DateTime),
+    version: Type.Optional(CompanyVersion),
   },
   { title: 'company.certification-added data', description: 'A certificate was added to a company.' },
 );
@@ -154,13 +208,11 @@ export const CompanyCertificationWithdrawnData = Type.Object(
     companyId: Id,
     companyName: Type.Optional(CompanyName),
     certificationId: Id,
-    certification: Type.Optional(Certification),
-    certifications: Type.Array(Certification, {
-      maxItems: CONTRACT_LIMITS.certificates,
-      description: 'All certificates the company holds after this change.',
-    }),
+    certification: Type.Optional(HeldCertification),
+    certifications: CertificationList,
     withdrawnBy: Type.Optional(Id),
     withdrawnAt: Type.Optional(DateTime),
+    version: Type.Optional(CompanyVersion),
   },
   { title: 'company.certification-withdrawn data', description: 'A certificate was withdrawn from a company.' },
 );
