@@ -3,7 +3,13 @@ import { subscribe, type Subscription } from '@foodxchange/service-kit';
 import { onUserRegistered, onUserSuspended, onUserUnsuspended } from './users/events.js';
 
 /** Topics this service publishes (created at start-up) and the topic → handler lines it consumes. */
-export const publishes: readonly Topic[] = [TOPICS.companyCreated];
+export const publishes: readonly Topic[] = [
+  TOPICS.companyCreated,
+  TOPICS.companyUpdated,
+  TOPICS.companyVerified,
+  TOPICS.companyCertificationAdded,
+  TOPICS.companyCertificationWithdrawn,
+];
 
 export const subscriptions: readonly Subscription[] = [
   subscribe(TOPICS.userRegistered, onUserRegistered),

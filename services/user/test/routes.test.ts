@@ -148,6 +148,7 @@ describe('GET /companies/:id', () => {
       description: fullEdit.description,
       marketsServed: ['EU', 'UK'],
       categories: ['olive-oil', 'vinegar'],
+      certifications: [],
     });
 
     const anonymous = await getCompany(supplier.companyId);
@@ -205,8 +206,8 @@ describe('PATCH /companies/:id', () => {
     const unchanged = await companyModel(server.mongo).findById(buyer.companyId).lean();
     expect(unchanged!.name).toBe('Nordic Fresh Foods AB (publ)');
     expect(unchanged!.address).toBeUndefined();
-    // An edit publishes nothing (the contracts have no company.updated): only company.created is staged.
-    expect(unchanged!.outbox.map((entry) => entry.topic)).toEqual([TOPICS.companyCreated]);
+    // Every accepted edit (four here: three by members, one by an admin) stages company.updated.
+    expect(unchanged!.outbox.map((entry) => entry.topic)).toEqual([TOPICS.companyCreated, ...Array(4).fill(TOPICS.companyUpdated)]);
   });
 
   it('refuses bad input with field errors', async () => {

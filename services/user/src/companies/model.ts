@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { outboxPlugin, type OutboxFields } from '@foodxchange/service-kit';
-import type { CompanyType, Role } from '@foodxchange/contracts';
+import type { CertificationType, CompanyType, Role } from '@foodxchange/contracts';
 
 export interface CompanyAddress {
   line1: string;
@@ -18,6 +18,22 @@ export interface CompanyMember {
 }
 
 /**
+ * A certificate the company holds. Validity bounds are kept as given (`YYYY-MM-DD` = that whole
+ * UTC day, or an exact date-time), since that is what the events carry and read copies compare.
+ * A withdrawn certificate is removed from the list (its event keeps it).
+ */
+export interface CompanyCertification {
+  id: string;
+  type: CertificationType;
+  number: string;
+  issuedBy: string;
+  validFrom: string;
+  validUntil: string;
+  addedBy: string;
+  addedAt: Date;
+}
+
+/**
  * A buyer or supplier company, `_id` = the company id auth minted at registration. Created once
  * (unique insert) together with its `company.created` event in the document's outbox; edited by
  * its members under the kit's aggregate lock (load → modify → save), each save bumping `version`.
@@ -30,6 +46,7 @@ export interface CompanyDoc extends OutboxFields {
   verified: boolean;
   verifiedAt?: Date;
   verifiedBy?: string;
+  verificationNote?: string;
   description?: string;
   address?: CompanyAddress;
   website?: string;
@@ -37,6 +54,8 @@ export interface CompanyDoc extends OutboxFields {
   marketsServed: string[];
   categories: string[];
   members: CompanyMember[];
+  /** Edited as a whole array (load → modify → save under the lock; DESIGN.md rule 3). */
+  certifications: CompanyCertification[];
   createdByUserId?: string;
   /** Starts at 1; every accepted edit increments it (the ETag). */
   version: number;
@@ -64,6 +83,20 @@ const MemberSchema = new Schema<CompanyMember>(
   { _id: false },
 );
 
+const CertificationSchema = new Schema<CompanyCertification>(
+  {
+    id: { type: String, required: true },
+    type: { type: String, required: true },
+    number: { type: String, required: true },
+    issuedBy: { type: String, required: true },
+    validFrom: { type: String, required: true },
+    validUntil: { type: String, required: true },
+    addedBy: { type: String, required: true },
+    addedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const CompanySchema = new Schema<CompanyDoc>(
   {
     _id: { type: String, required: true },
@@ -73,6 +106,7 @@ const CompanySchema = new Schema<CompanyDoc>(
     verified: { type: Boolean, required: true, default: false },
     verifiedAt: Date,
     verifiedBy: String,
+    verificationNote: String,
     description: String,
     address: { type: AddressSchema, default: undefined },
     website: String,
@@ -80,6 +114,7 @@ const CompanySchema = new Schema<CompanyDoc>(
     marketsServed: { type: [String], default: [] },
     categories: { type: [String], default: [] },
     members: { type: [MemberSchema], default: [] },
+    certifications: { type: [CertificationSchema], default: [] },
     createdByUserId: String,
     version: { type: Number, required: true },
     createdAt: { type: Date, required: true },

@@ -1,8 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { isAdminRole } from '@foodxchange/contracts';
-import { actsFor, assertSameCompany, callerOf, ok, type Identity } from '@foodxchange/service-kit';
-import { CompanyEnvelope, CompanyParamsSchema, FullCompanyEnvelope, UpdateCompanyBodySchema, type UpdateCompanyBody } from './schemas.js';
-import { getCompany, updateCompany, type CompanyDeps, type CompanyReader } from './service.js';
+import { AuthorizationError, actsFor, assertSameCompany, callerOf, ok, type Identity } from '@foodxchange/service-kit';
+import {
+  CompanyEnvelope,
+  CompanyParamsSchema,
+  FullCompanyEnvelope,
+  UpdateCompanyBodySchema,
+  VerifyCompanyBodySchema,
+  type UpdateCompanyBody,
+  type VerifyCompanyBody,
+} from './schemas.js';
+import { getCompany, updateCompany, verifyCompany, type CompanyDeps, type CompanyReader } from './service.js';
 
 const readerOf = (identity: Identity, companyId: string): CompanyReader => ({
   full: actsFor(identity, companyId),
@@ -42,7 +50,8 @@ export default async function companyRoutes(app: FastifyInstance, { deps }: { de
       schema: {
         tags: ['companies'],
         summary: "Edit a company's profile (its own members and platform admins)",
-        description: 'Name, description, address, website, phone, markets served and categories; null removes an optional field.',
+        description:
+          'Name, description, address, website, phone, markets served and categories; null removes an optional field. Every accepted edit publishes company.updated with the profile after the change.',
         params: CompanyParamsSchema,
         body: UpdateCompanyBodySchema,
         response: { 200: FullCompanyEnvelope },
@@ -51,7 +60,36 @@ export default async function companyRoutes(app: FastifyInstance, { deps }: { de
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const identity = callerOf(request);
-      const company = await updateCompany(deps, id, request.body as UpdateCompanyBody, readerOf(identity, id));
+      const company = await updateCompany(deps, id, request.body as UpdateCompanyBody, readerOf(identity, id), app.events.context(request));
+      app.events.published();
+      void reply.header('etag', `"${company.version}"`);
+      return ok(company);
+    },
+  );
+
+  app.post(
+    '/companies/:id/verify',
+    {
+      config: { access: { permission: 'company:verify' } },
+      // The permission is an admin's; an API key or token that somehow carries it for a company
+      // user is still refused: verification vouches for a company to everyone else.
+      preValidation: async (request) => {
+        if (!isAdminRole(callerOf(request).role)) throw new AuthorizationError('Only platform admins verify companies');
+      },
+      schema: {
+        tags: ['companies'],
+        summary: 'Verify a company (platform admins)',
+        description:
+          'Marks the company verified (who, when, the optional note) and publishes company.verified. Idempotent: verifying a verified company answers 200 with the company as it is, changes nothing and publishes nothing.',
+        params: CompanyParamsSchema,
+        body: VerifyCompanyBodySchema,
+        response: { 200: FullCompanyEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const { company, verifiedNow } = await verifyCompany(deps, id, (request.body ?? {}) as VerifyCompanyBody, { userId: callerOf(request).userId }, app.events.context(request));
+      if (verifiedNow) app.events.published();
       void reply.header('etag', `"${company.version}"`);
       return ok(company);
     },

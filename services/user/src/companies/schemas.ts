@@ -3,6 +3,7 @@ import { CompanyTypeSchema, CountryCodeSchema, IdSchema, MarketCodeSchema, RoleS
 import { Envelope } from '@foodxchange/service-kit';
 import { Clearable, MultiLine, PhoneSchema, SingleLine, WebsiteSchema } from '../shared/text.js';
 import { USER_STATUSES } from '../users/model.js';
+import { CertificationViewSchema } from '../certifications/schemas.js';
 
 /** Bounds of a company's lists: a company serves a handful of markets and categories. */
 export const COMPANY_LIMITS = { marketsServed: 20, categories: 50, description: 2000 } as const;
@@ -55,8 +56,12 @@ const PublicFields = {
   country: Type.String(),
   verified: Type.Boolean(),
   description: Type.Optional(Type.String()),
+  verifiedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a platform admin verified the company' })),
   marketsServed: Type.Array(Type.String()),
   categories: Type.Array(Type.String()),
+  certifications: Type.Array(CertificationViewSchema, {
+    description: "Members and admins: every certificate with its status; everyone else: only those valid today",
+  }),
 };
 
 export const PublicCompanySchema = Type.Object(
@@ -92,6 +97,7 @@ export const FullCompanySchema = Type.Object(
       verified: Type.Boolean(),
       verifiedAt: Type.Optional(Type.String({ format: 'date-time' })),
       verifiedBy: Type.Optional(Type.String()),
+      note: Type.Optional(Type.String()),
     }),
     createdByUserId: Type.Optional(Type.String()),
     version: Type.Integer({ minimum: 1, description: 'Incremented by every accepted edit' }),
@@ -101,6 +107,12 @@ export const FullCompanySchema = Type.Object(
   { title: 'Company' },
 );
 export type FullCompanyView = Static<typeof FullCompanySchema>;
+
+export const VerifyCompanyBodySchema = Type.Object(
+  { note: Type.Optional(MultiLine(2000, 'What was checked (registry extract, VAT number …)')) },
+  { additionalProperties: false, description: 'Optional; an empty body verifies without a note' },
+);
+export type VerifyCompanyBody = Static<typeof VerifyCompanyBodySchema>;
 
 /** Summary of the caller's company in GET /users/me. */
 export const CompanySummarySchema = Type.Object({

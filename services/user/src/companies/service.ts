@@ -1,9 +1,10 @@
 import { NotFoundError, isDuplicateKeyError, stageEvent, type AggregateLocks, type EventContext } from '@foodxchange/service-kit';
 import { TOPICS, type CompanyType, type Role } from '@foodxchange/contracts';
 import type { UserProfileDoc, UserProfileModel } from '../users/model.js';
-import { companyCreatedData } from './events.js';
+import { visibleCertifications } from '../certifications/views.js';
+import { companyCreatedData, companyUpdatedData, companyVerifiedData } from './events.js';
 import type { CompanyDoc, CompanyModel } from './model.js';
-import type { CompanySummary, FullCompanyView, PublicCompanyView, UpdateCompanyBody } from './schemas.js';
+import type { CompanySummary, FullCompanyView, PublicCompanyView, UpdateCompanyBody, VerifyCompanyBody } from './schemas.js';
 
 export const companyLockKey = (companyId: string) => `company:${companyId}`;
 
@@ -13,7 +14,11 @@ export interface CompanyDeps {
   locks: AggregateLocks;
 }
 
-export function toPublicView(doc: CompanyDoc): PublicCompanyView {
+/**
+ * The profile every signed-in user may see. `insider` (members, admins): every certificate with
+ * its status; anyone else only the certificates valid now.
+ */
+export function toPublicView(doc: CompanyDoc, insider = false, at = new Date()): PublicCompanyView {
   return {
     view: 'public',
     id: doc._id,
@@ -21,9 +26,11 @@ export function toPublicView(doc: CompanyDoc): PublicCompanyView {
     type: doc.type,
     country: doc.country,
     verified: doc.verified,
+    ...(doc.verified && doc.verifiedAt ? { verifiedAt: doc.verifiedAt.toISOString() } : {}),
     ...(doc.description ? { description: doc.description } : {}),
     marketsServed: [...(doc.marketsServed ?? [])],
     categories: [...(doc.categories ?? [])],
+    certifications: visibleCertifications(doc, at, insider),
   };
 }
 
@@ -41,7 +48,7 @@ async function toFullView(doc: CompanyDoc, profiles: UserProfileModel, withStatu
     ? await profiles.find({ _id: { $in: memberIds } }).select({ name: 1, email: 1, status: 1, registered: 1 }).lean<UserProfileDoc[]>()
     : [];
   const byId = new Map(found.map((profile) => [profile._id, profile]));
-  const { view: _public, ...publicFields } = toPublicView(doc);
+  const { view: _public, ...publicFields } = toPublicView(doc, true);
   const address = doc.address
     ? {
         line1: doc.address.line1,
@@ -72,6 +79,7 @@ async function toFullView(doc: CompanyDoc, profiles: UserProfileModel, withStatu
       verified: doc.verified,
       ...(doc.verifiedAt ? { verifiedAt: doc.verifiedAt.toISOString() } : {}),
       ...(doc.verifiedBy ? { verifiedBy: doc.verifiedBy } : {}),
+      ...(doc.verificationNote ? { note: doc.verificationNote } : {}),
     },
     ...(doc.createdByUserId ? { createdByUserId: doc.createdByUserId } : {}),
     version: doc.version,
@@ -128,6 +136,7 @@ export async function createCompany(deps: CompanyDeps, input: NewCompany, contex
     marketsServed: [],
     categories: [],
     members: [{ userId: input.founder.userId, role: input.founder.role, joinedAt: input.at }],
+    certifications: [],
     createdByUserId: input.founder.userId,
     version: 1,
     createdAt: input.at,
@@ -161,9 +170,16 @@ async function ensureMember(deps: CompanyDeps, companyId: string, member: { user
 /**
  * Applies a member's (or an admin's) edit. Load → modify → save under the company's lock, so
  * concurrent edits of different fields all land (FerretDB keeps only one of two concurrent
- * updates of a document); `null` removes an optional field.
+ * updates of a document); `null` removes an optional field. The profile after the change leaves
+ * as `company.updated` through the document's outbox, in the same save.
  */
-export async function updateCompany(deps: CompanyDeps, id: string, body: UpdateCompanyBody, reader: CompanyReader): Promise<FullCompanyView> {
+export async function updateCompany(
+  deps: CompanyDeps,
+  id: string,
+  body: UpdateCompanyBody,
+  reader: CompanyReader,
+  context: EventContext,
+): Promise<FullCompanyView> {
   const saved = await deps.locks.withLock(companyLockKey(id), async (lock) => {
     const doc = await deps.companies.findById(id);
     if (!doc) throw new NotFoundError(`Company ${id}`);
@@ -178,8 +194,40 @@ export async function updateCompany(deps: CompanyDeps, id: string, body: UpdateC
     if (body.address !== undefined) doc.set('address', body.address ?? undefined);
     doc.version += 1;
     doc.updatedAt = new Date();
+    stageEvent(doc, TOPICS.companyUpdated, doc._id, companyUpdatedData(doc.toObject() as CompanyDoc), context);
     await lock.save(doc);
     return doc.toObject() as CompanyDoc;
   });
   return toFullView(saved, deps.profiles, reader.admin);
+}
+
+/**
+ * An admin verifies a company: marks it verified with who, when and the note, and stages
+ * `company.verified` in the same save. Idempotent: verifying a verified company changes nothing
+ * and publishes nothing (the first verification stands). Returns whether this call verified it.
+ */
+export async function verifyCompany(
+  deps: CompanyDeps,
+  id: string,
+  body: VerifyCompanyBody,
+  admin: { userId: string },
+  context: EventContext,
+): Promise<{ company: FullCompanyView; verifiedNow: boolean }> {
+  const { saved, verifiedNow } = await deps.locks.withLock(companyLockKey(id), async (lock) => {
+    const doc = await deps.companies.findById(id);
+    if (!doc) throw new NotFoundError(`Company ${id}`);
+    if (doc.verified) return { saved: doc.toObject() as CompanyDoc, verifiedNow: false };
+    const now = new Date();
+    doc.verified = true;
+    doc.verifiedAt = now;
+    doc.verifiedBy = admin.userId;
+    const note = body.note?.trim();
+    doc.set('verificationNote', note ? note : undefined);
+    doc.version += 1;
+    doc.updatedAt = now;
+    stageEvent(doc, TOPICS.companyVerified, doc._id, companyVerifiedData(doc.toObject() as CompanyDoc), context);
+    await lock.save(doc);
+    return { saved: doc.toObject() as CompanyDoc, verifiedNow: true };
+  });
+  return { company: await toFullView(saved, deps.profiles, true), verifiedNow };
 }
