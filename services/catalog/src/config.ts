@@ -10,6 +10,34 @@ export const catalogConfig = {
   // search
 
   // imports
+  IMPORT_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 20 * 1024 * 1024,
+    description: 'Largest body POST /products/imports accepts (a larger one is answered 413); the other routes keep BODY_LIMIT_BYTES',
+  }),
+  IMPORT_MAX_ROWS: Type.Integer({ minimum: 1, default: 50_000, description: 'Most product rows one import may carry (more: 413)' }),
+  IMPORT_MAX_ROW_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 256 * 1024,
+    description: 'Largest single row (CSV record or JSON line); a larger one is a row error, never stored',
+  }),
+  IMPORT_CHUNK_ROWS: Type.Integer({
+    minimum: 1,
+    maximum: 5000,
+    default: 500,
+    description: 'Rows per stored chunk document and per batch upsert; progress is recorded after each chunk',
+  }),
+  IMPORT_POLL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often an idle import worker looks for queued jobs (and for jobs whose runner died)' }),
+  IMPORT_LEASE_MS: Type.Integer({
+    minimum: 1000,
+    default: 30_000,
+    description: "How long a runner's claim on a company's imports outlives its last renewal: a crashed replica's job resumes elsewhere after this",
+  }),
+  IMPORT_MAX_REPORTED_ERRORS: Type.Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'Row errors kept per job (the first ones; the job also counts them all)',
+  }),
 
   // matching
 };
