@@ -2,6 +2,8 @@ import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchang
 import pkg from '../package.json' with { type: 'json' };
 import { catalogConfig } from './config.js';
 import { publishes, subscriptions } from './subscriptions.js';
+import matchingPlugin from './matching/plugin.js';
+import matchingRoutes from './matching/routes.js';
 
 export const service: ServiceDefinition<typeof catalogConfig> = {
   name: 'catalog',
@@ -24,6 +26,8 @@ const app: ServiceApp = async (fastify, { config }) => {
   // imports
 
   // matching
+  await fastify.register(matchingPlugin, { config });
+  await fastify.register(matchingRoutes, { prefix: '/api/v1' });
 };
 
 export default app;

@@ -40,4 +40,16 @@ export const catalogConfig = {
   }),
 
   // matching
+  MATCH_SUPPLIERS_PER_ITEM: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 100,
+    description: "Suppliers each RFQ item's search returns (best first, one group per supplier); a supplier outside every item's top is not matched",
+  }),
+  MATCH_PRODUCTS_PER_SUPPLIER: Type.Integer({
+    minimum: 1,
+    maximum: 3,
+    default: 3,
+    description: 'Products per supplier and item that matching weighs and names (1: the best one only, the cheapest search)',
+  }),
 };
