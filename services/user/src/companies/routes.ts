@@ -75,6 +75,8 @@ export default async function companyRoutes(app: FastifyInstance, { deps }: { de
       // user is still refused: verification vouches for a company to everyone else.
       preValidation: async (request) => {
         if (!isAdminRole(callerOf(request).role)) throw new AuthorizationError('Only platform admins verify companies');
+        // The body is optional: a bare POST verifies without a note.
+        if (request.body === undefined || request.body === null) request.body = {};
       },
       schema: {
         tags: ['companies'],
@@ -88,7 +90,7 @@ export default async function companyRoutes(app: FastifyInstance, { deps }: { de
     },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const { company, verifiedNow } = await verifyCompany(deps, id, (request.body ?? {}) as VerifyCompanyBody, { userId: callerOf(request).userId }, app.events.context(request));
+      const { company, verifiedNow } = await verifyCompany(deps, id, request.body as VerifyCompanyBody, { userId: callerOf(request).userId }, app.events.context(request));
       if (verifiedNow) app.events.published();
       void reply.header('etag', `"${company.version}"`);
       return ok(company);
