@@ -1,6 +1,10 @@
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { catalogConfig } from './config.js';
+import categoryRoutes from './categories/routes.js';
+import companiesPlugin from './companies/plugin.js';
+import productsPlugin from './products/plugin.js';
+import productRoutes from './products/routes.js';
 import { publishes, subscriptions } from './subscriptions.js';
 import matchingPlugin from './matching/plugin.js';
 import matchingRoutes from './matching/routes.js';
@@ -20,6 +24,10 @@ const app: ServiceApp = async (fastify, { config }) => {
   // Each feature registers its decorating plugin (fastify-plugin, no prefix) and then its
   // routes under /api/v1. Order matters: later features use the decorators of earlier ones.
   // companies + products + categories
+  await fastify.register(companiesPlugin);
+  await fastify.register(productsPlugin);
+  await fastify.register(categoryRoutes, { prefix: '/api/v1' });
+  await fastify.register(productRoutes, { prefix: '/api/v1', deps: fastify.productDeps });
 
   // search
 

@@ -6,6 +6,14 @@ import { Type } from '@sinclair/typebox';
  */
 export const catalogConfig = {
   // products and the two-level cache
+  PRODUCT_CACHE_L1_MAX: Type.Integer({ minimum: 1, default: 10_000, description: 'Products GET /products/:id keeps in process (L1)' }),
+  PRODUCT_CACHE_L1_TTL_MS: Type.Integer({
+    minimum: 100,
+    default: 60_000,
+    description: 'Longest an in-process entry lives: bounds staleness should this replica miss an invalidation event',
+  }),
+  PRODUCT_CACHE_REDIS_TTL_SECONDS: Type.Integer({ minimum: 1, default: 600, description: 'Lifetime of a product in the Redis level (L2); writers replace it' }),
+  PRODUCT_CACHE_REDIS_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'catalog:product:', description: 'Redis key prefix of the L2 product cache' }),
 
   // search
 

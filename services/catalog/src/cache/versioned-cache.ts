@@ -148,6 +148,11 @@ export class VersionedCache<T> {
     if (version > this.floor(key)) this.floors.set(key, version);
   }
 
+  /** Drops one key from this replica's L1 (an invalidation that names no version). */
+  dropLocal(key: string): void {
+    this.l1.delete(key);
+  }
+
   /** Forgets this replica's L1 (tests, and an operator's escape hatch). */
   clearLocal(): void {
     this.l1.clear();
