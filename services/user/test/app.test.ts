@@ -43,6 +43,10 @@ describe('user service', () => {
       ['/api/v1/users/{id}', 'get'],
       ['/api/v1/companies/{id}', 'get'],
       ['/api/v1/companies/{id}', 'patch'],
+      ['/api/v1/companies/{id}/certifications', 'post'],
+      ['/api/v1/companies/{id}/certifications', 'get'],
+      ['/api/v1/companies/{id}/certifications/{certId}', 'delete'],
+      ['/api/v1/companies/{id}/verify', 'post'],
     ] as const) {
       expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual(expect.arrayContaining([{ bearerAuth: [] }]));
     }
@@ -50,5 +54,8 @@ describe('user service', () => {
     const shapes = JSON.stringify(company.properties.data);
     expect(shapes).toContain('"full"');
     expect(shapes).toContain('"public"');
+    // The answers chosen for withdrawal (200 with the list left) and for a new certificate (201).
+    expect(Object.keys(doc.paths['/api/v1/companies/{id}/certifications/{certId}'].delete.responses)).toContain('200');
+    expect(Object.keys(doc.paths['/api/v1/companies/{id}/certifications'].post.responses)).toContain('201');
   });
 });

@@ -218,6 +218,24 @@ describe('POST/GET /companies/:id/certifications', () => {
   });
 });
 
+describe('concurrent changes of one company', () => {
+  it('keeps every certificate of 4 parallel additions beside a profile edit (each save under the company lock)', async () => {
+    const supplier = await member('supplier');
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, (_, index) => addCertification(supplier.companyId, { ...validHaccp, number: `ES-HACCP-${index}` }, supplier.headers)),
+      server.inject({ method: 'PATCH', url: `/api/v1/companies/${supplier.companyId}`, headers: supplier.headers, payload: { categories: ['olive-oil'] } }),
+    ]);
+    expect(results.map((res) => res.statusCode)).toEqual([...Array(4).fill(201), 200]);
+    const company = (await server.inject({ url: `/api/v1/companies/${supplier.companyId}`, headers: supplier.headers })).json().data;
+    expect(company.certifications.map((c: { number: string }) => c.number).sort()).toEqual(Array.from({ length: 4 }, (_, index) => `ES-HACCP-${index}`));
+    expect(company).toMatchObject({ categories: ['olive-oil'], version: 6 });
+    // The last addition's event lists all the certificates added before it.
+    await waitFor(() => eventsFor(added, TOPICS.companyCertificationAdded, supplier.companyId).length >= 4, { what: 'four certification-added events' });
+    const events = eventsFor(added, TOPICS.companyCertificationAdded, supplier.companyId);
+    expect(events.map((event) => event.data.certifications.length)).toEqual([1, 2, 3, 4]);
+  });
+});
+
 describe('DELETE /companies/:id/certifications/:certId', () => {
   it('withdraws a certificate (members and admins) with company.certification-withdrawn carrying the list after it', async () => {
     const supplier = await member('supplier');
