@@ -6,6 +6,8 @@ import companiesPlugin from './companies/plugin.js';
 import productsPlugin from './products/plugin.js';
 import productRoutes from './products/routes.js';
 import { publishes, subscriptions } from './subscriptions.js';
+import searchPlugin from './search/plugin.js';
+import searchRoutes from './search/routes.js';
 import matchingPlugin from './matching/plugin.js';
 import matchingRoutes from './matching/routes.js';
 
@@ -30,6 +32,8 @@ const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(productRoutes, { prefix: '/api/v1', deps: fastify.productDeps });
 
   // search
+  await fastify.register(searchPlugin, { config });
+  await fastify.register(searchRoutes, { prefix: '/api/v1' });
 
   // imports
 

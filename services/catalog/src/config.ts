@@ -16,6 +16,17 @@ export const catalogConfig = {
   PRODUCT_CACHE_REDIS_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'catalog:product:', description: 'Redis key prefix of the L2 product cache' }),
 
   // search
+  SEARCH_INDEX_ALIAS: Type.String({
+    pattern: '^[a-z0-9][a-z0-9_-]{0,99}$',
+    default: 'products',
+    description: 'Alias of the product index; concrete indexes are <alias>-<timestamp> (reindex swaps the alias)',
+  }),
+  SEARCH_CATCH_UP_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    default: 5000,
+    description: 'How often a replica looks for products recorded while Elasticsearch was unavailable (one replica writes them)',
+  }),
+  SEARCH_CATCH_UP_BATCH: Type.Integer({ minimum: 1, maximum: 5000, default: 500, description: 'Pending products per bulk request of the catch-up' }),
 
   // imports
   IMPORT_MAX_BYTES: Type.Integer({

@@ -12,6 +12,7 @@ import {
 } from './companies/events.js';
 import { onProductChangedForCache } from './products/events.js';
 import { onRfqCreated } from './matching/events.js';
+import { onProductChanged } from './search/events.js';
 
 /** Topics this service publishes (created at start-up) and the topic → handler lines it consumes. */
 export const publishes: readonly Topic[] = [
@@ -35,6 +36,9 @@ export const subscriptions: readonly Subscription[] = [
   subscribeBroadcast(TOPICS.productDeleted, onProductChangedForCache, { name: 'product.deleted.cache' }),
 
   // the product index
+  subscribe(TOPICS.productCreated, onProductChanged, { name: 'product.created.search-index' }),
+  subscribe(TOPICS.productUpdated, onProductChanged, { name: 'product.updated.search-index' }),
+  subscribe(TOPICS.productDeleted, onProductChanged, { name: 'product.deleted.search-index' }),
 
   // matching
   subscribe(TOPICS.rfqCreated, onRfqCreated, { name: 'rfq.created.matching' }),

@@ -1,5 +1,6 @@
 import foldToAscii from 'fold-to-ascii';
 import snowball, { type Stemmer } from 'snowball-stemmers';
+import { EU_LANGUAGES, type EuLanguage } from '@foodxchange/contracts';
 import { FOOD_SYNONYM_GROUPS } from './synonyms.js';
 
 /**
@@ -20,11 +21,8 @@ import { FOOD_SYNONYM_GROUPS } from './synonyms.js';
  */
 
 /** The 24 official EU languages (ISO 639-1), the languages a product's texts may be in. */
-export const SEARCH_LANGUAGES = [
-  'bg', 'cs', 'da', 'de', 'el', 'en', 'es', 'et', 'fi', 'fr', 'ga', 'hr',
-  'hu', 'it', 'lt', 'lv', 'mt', 'nl', 'pl', 'pt', 'ro', 'sk', 'sl', 'sv',
-] as const;
-export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
+export const SEARCH_LANGUAGES = EU_LANGUAGES;
+export type SearchLanguage = EuLanguage;
 
 /**
  * The Snowball algorithm of each language snowball-stemmers has. The others (Bulgarian, Greek,

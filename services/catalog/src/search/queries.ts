@@ -24,7 +24,7 @@ const MINIMUM_SHOULD_MATCH = '2<75%';
  * the same analysis share one clause, and each clause tolerates typos (`fuzziness: AUTO`, with
  * the first letter fixed so "tomato" never fuzzes into "potato"). A query with a synonym phrase
  * also matches its words as typed ("bell pepper" finds capsicum and also "bell … pepper").
- * Names weigh more than descriptions; an exact SKU ranks first.
+ * Names weigh more than descriptions; an exact SKU matches too and ranks first.
  *
  * Text with no word in it (punctuation only) matches nothing.
  */
@@ -41,7 +41,8 @@ export function textQuery(text: string, { lang }: TextQueryOptions = {}): estype
   if (groups.size === 0) return { match_none: {} };
 
   const weighted = (field: string, language: SearchLanguage) => (language === lang ? `${field}^2` : field);
-  const matches: estypes.QueryDslQueryContainer[] = [];
+  // A supplier's own SKU typed as it is finds that product, first.
+  const matches: estypes.QueryDslQueryContainer[] = [{ term: { sku: { value: text.trim(), boost: 10 } } }];
   const nameBoosts: estypes.QueryDslQueryContainer[] = [];
   for (const { analysed, languages } of groups.values()) {
     const fields = languages.map((language) => weighted(textField(language), language));
@@ -67,7 +68,7 @@ export function textQuery(text: string, { lang }: TextQueryOptions = {}): estype
     bool: {
       must: [{ bool: { should: matches, minimum_should_match: 1 } }],
       // Scoring only (a `must` is present): they never widen what matches.
-      should: [...nameBoosts, { term: { sku: { value: text.trim(), boost: 10 } } }],
+      should: nameBoosts,
     },
   };
 }
