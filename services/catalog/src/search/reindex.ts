@@ -1,5 +1,4 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { FastifyBaseLogger } from 'fastify';
 import type { IndexableProduct } from './index-documents.js';
 import { buildDocuments, writeDocuments, type CompanySource, type IndexerDeps, type ProductSource } from './indexer.js';
 import { PRODUCT_INDEX_MAPPING, PRODUCT_INDEX_REFRESH_INTERVAL, PRODUCT_INDEX_SETTINGS, concreteIndexName } from './mapping.js';
@@ -65,7 +64,13 @@ export interface ReindexDeps {
   alias: string;
   products: ProductSource;
   companies: CompanySource;
-  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  log: ReindexLog;
+}
+
+/** What reindex logs through (the service's logger, or the CLI's console). */
+export interface ReindexLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
 }
 
 export interface ReindexResult {
