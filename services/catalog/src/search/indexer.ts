@@ -152,11 +152,18 @@ const MAX_COPY_RECHECKS = 2;
  * again (with the same product version, which `external_gte` accepts).
  */
 export async function indexProducts(deps: IndexerDeps, productIds: readonly string[]): Promise<IndexOutcome> {
+  const ids = [...new Set(productIds)];
+  return ids.length === 0 ? { written: 0, pending: 0 } : indexLoaded(deps, await deps.products.byIds(ids));
+}
+
+/**
+ * indexProducts for products already at hand (a product event's full snapshot: no read of the
+ * product). A snapshot older than the index's document is refused by its version.
+ */
+export async function indexLoaded(deps: IndexerDeps, loaded: readonly IndexableProduct[]): Promise<IndexOutcome> {
   const outcome: IndexOutcome = { written: 0, pending: 0 };
-  let ids = [...new Set(productIds)];
-  for (let round = 0; round <= MAX_COPY_RECHECKS && ids.length > 0; round += 1) {
-    const products = await deps.products.byIds(ids);
-    if (products.length === 0) break;
+  let products = loaded;
+  for (let round = 0; round <= MAX_COPY_RECHECKS && products.length > 0; round += 1) {
     const { documents, stamps } = await buildDocuments(deps.companies, products);
     const result = await writeDocuments(deps.elastic, deps.alias, documents);
     if (result.rejected.size > 0) {
@@ -169,9 +176,13 @@ export async function indexProducts(deps: IndexerDeps, productIds: readonly stri
       deps.log.warn({ pending: result.failed.size, reason: [...result.failed.values()][0] }, 'search index unavailable: products recorded for catch-up');
       break;
     }
-    const now = await deps.companies.findMany(stamps.keys());
+    // Deleted markers carry no supplier data: only live documents can hold a stale copy.
+    const live = products.filter((product) => product.status === 'active');
+    if (live.length === 0) break;
+    const now = await deps.companies.findMany(new Set(live.map((product) => product.supplierCompanyId)));
     const moved = new Set([...stamps].filter(([companyId, stamp]) => stampOf(now.get(companyId)) !== stamp).map(([companyId]) => companyId));
-    ids = products.filter((product) => moved.has(product.supplierCompanyId)).map((product) => product._id);
+    const again = live.filter((product) => moved.has(product.supplierCompanyId)).map((product) => product._id);
+    products = again.length > 0 ? await deps.products.byIds(again) : [];
   }
   return outcome;
 }

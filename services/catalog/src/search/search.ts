@@ -70,7 +70,10 @@ export function decodeCursor(cursor: string, fingerprint: string, sortLength: nu
     typeof candidate.k !== 'string' ||
     !Array.isArray(candidate.a) ||
     candidate.a.length !== sortLength ||
-    !candidate.a.every((value) => value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)))
+    // Every sort is [a number (score, price in minor units, epoch millis), the product id]:
+    // anything else would make Elasticsearch refuse the search.
+    !(typeof candidate.a[0] === 'number' && Number.isFinite(candidate.a[0]) && Math.abs(candidate.a[0]) <= Number.MAX_SAFE_INTEGER) ||
+    !(typeof candidate.a[1] === 'string' && candidate.a[1].length <= 200)
   ) {
     throw invalid('is not a cursor this API issued');
   }
