@@ -8,7 +8,7 @@ import { productModel } from '../src/products/model.js';
 import { upsertProductsBySku } from '../src/products/service.js';
 import type { ProductInput } from '../src/products/schemas.js';
 import { reindex, indexesOfAlias } from '../src/search/reindex.js';
-import { buyer, companyId, productBody, seedCompany, startCatalog, type CatalogTestApp } from './products.fixtures.js';
+import { buyer, companyId, productBody, seedCompany, startCatalog, startReplica, type CatalogTestApp } from './products.fixtures.js';
 import { dropTestIndexes, searchUrl } from './search.fixtures.js';
 
 const PRODUCTS = 300;
@@ -108,5 +108,22 @@ describe('reindex', () => {
     expect(after).toHaveLength(1);
     expect(after).not.toEqual(before);
     expect(await total()).toBe(PRODUCTS);
+  });
+
+  it('creates the index and alias at start-up when the alias is missing, and fills it from Mongo', async () => {
+    const current = await indexesOfAlias(server.elastic, alias);
+    await server.elastic.indices.delete({ index: current });
+    expect(await indexesOfAlias(server.elastic, alias)).toEqual([]);
+    const replica = await startReplica(catalog);
+    try {
+      const created = await indexesOfAlias(replica.elastic, alias);
+      expect(created).toHaveLength(1);
+      expect(created[0]).toMatch(new RegExp(`^${alias}-\\d{8}t\\d{9}z$`));
+      const mapping = await replica.elastic.indices.getMapping({ index: created[0]! });
+      expect(mapping[created[0]!]!.mappings.dynamic).toBe('strict');
+      expect(await total()).toBe(PRODUCTS);
+    } finally {
+      await replica.close();
+    }
   });
 });
