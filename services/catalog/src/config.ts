@@ -69,6 +69,6 @@ export const catalogConfig = {
     minimum: 1,
     maximum: 3,
     default: 3,
-    description: 'Products per supplier and item that matching weighs and names (1: the best one only, the cheapest search)',
+    description: 'Products per supplier and item that matching weighs and names (1: the best one only, one search round trip; more: a second msearch for the ranked suppliers)',
   }),
 };

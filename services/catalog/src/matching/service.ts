@@ -62,23 +62,49 @@ export function supplierFactsOf(
   };
 }
 
+/** Candidates a second pass fetches per supplier and item (more than named: the best by item score are kept). */
+const SECOND_PASS_PER_SUPPLIER = 10;
+
 /**
  * Suppliers for an RFQ, best first (at most the contract's 20): one msearch over the product
- * index, one read of the companies' copies, then the pure ranking (ranking.ts).
+ * index (each supplier's best product per item), one read of the companies' copies, the pure
+ * ranking (ranking.ts); then, when several products per item are wanted, a second msearch for the
+ * ranked suppliers' other products and the ranking again. The second pass can only add candidates
+ * to the suppliers already ranked (same query, same scores), so it refines their item scores and
+ * product lists but never lets a supplier outside them in.
  */
 export async function findSupplierMatches(deps: MatchingDeps, request: MatchRequest): Promise<RankedMatch[]> {
-  const results = await searchItems(deps.elastic, deps.alias, request, deps);
+  const firstPass = await searchItems(
+    deps.elastic,
+    deps.alias,
+    request,
+    request.items.map((item) => ({ item, shape: { size: deps.suppliersPerItem, collapse: true } })),
+  );
   const sources = new Map<string, MatchSource>();
-  for (const result of results) for (const [id, source] of result.supplierSources) if (!sources.has(id)) sources.set(id, source);
+  for (const result of firstPass) for (const [id, source] of result.supplierSources) if (!sources.has(id)) sources.set(id, source);
   const copies = await deps.findCompanies(sources.keys());
   const suppliers = new Map<string, SupplierFacts>();
   for (const [id, source] of sources) {
     const facts = supplierFactsOf(id, copies.get(id), source, request.deliveryDate);
     if (facts) suppliers.set(id, facts);
   }
-  return rankSuppliers(
-    request,
-    results.map((result) => result.hits),
-    suppliers,
-  );
+  const hits = firstPass.map((result) => result.hits);
+  const ranked = rankSuppliers(request, hits, suppliers);
+  if (deps.productsPerSupplier <= 1 || ranked.length === 0) return ranked;
+
+  // Second pass: per item, the ranked suppliers that cover it (matchedItems lists at most 10 items,
+  // so an item past those is looked up for every ranked supplier).
+  const searches = request.items.flatMap((item) => {
+    const ids = ranked
+      .filter((match) => match.matchedItemCount > match.matchedItems.length || match.matchedItems.some((matched) => matched.itemIndex === item.index))
+      .map((match) => match.supplierCompanyId);
+    return ids.length === 0 ? [] : [{ item, shape: { size: ids.length * SECOND_PASS_PER_SUPPLIER, collapse: false, supplierIds: ids } }];
+  });
+  const secondPass = await searchItems(deps.elastic, deps.alias, request, searches);
+  const byItem = new Map(hits.map((entry) => [entry.itemIndex, entry]));
+  for (const result of secondPass) {
+    const entry = byItem.get(result.hits.itemIndex);
+    if (entry) entry.products.push(...result.hits.products);
+  }
+  return rankSuppliers(request, hits, suppliers);
 }
