@@ -1,4 +1,5 @@
 import foldToAscii from 'fold-to-ascii';
+import { LRUCache } from 'lru-cache';
 import snowball, { type Stemmer } from 'snowball-stemmers';
 import { EU_LANGUAGES, type EuLanguage } from '@foodxchange/contracts';
 import { FOOD_SYNONYM_GROUPS } from './synonyms.js';
@@ -54,15 +55,34 @@ export function isSearchLanguage(value: unknown): value is SearchLanguage {
   return typeof value === 'string' && (SEARCH_LANGUAGES as readonly string[]).includes(value);
 }
 
-const stemmers = new Map<SearchLanguage, Stemmer | null>();
-function stemmerOf(lang: SearchLanguage): Stemmer | null {
-  let stemmer = stemmers.get(lang);
-  if (stemmer === undefined) {
+type Stem = (word: string) => string;
+
+/**
+ * A language's stemmer with a memory of the words it stemmed: a food catalogue's vocabulary is
+ * small and repeats, and stemming is most of the analysis's cost (a reindex analyses every text).
+ */
+const stemmers = new Map<SearchLanguage, Stem | null>();
+function stemmerOf(lang: SearchLanguage): Stem | null {
+  let stem = stemmers.get(lang);
+  if (stem === undefined) {
     const algorithm = SNOWBALL_ALGORITHM[lang];
-    stemmer = algorithm ? snowball.newStemmer(algorithm) : null;
-    stemmers.set(lang, stemmer);
+    if (algorithm) {
+      const stemmer: Stemmer = snowball.newStemmer(algorithm);
+      const stems = new LRUCache<string, string>({ max: 20_000 });
+      stem = (word) => {
+        let stemmed = stems.get(word);
+        if (stemmed === undefined) {
+          stemmed = stemmer.stem(word);
+          stems.set(word, stemmed);
+        }
+        return stemmed;
+      };
+    } else {
+      stem = null;
+    }
+    stemmers.set(lang, stem);
   }
-  return stemmer;
+  return stem;
 }
 
 const segmenters = new Map<SearchLanguage, Intl.Segmenter>();
@@ -93,9 +113,9 @@ export function foldedWords(text: string, lang: SearchLanguage = 'en'): string[]
 
 /** The analysed tokens of `text` in `lang`: folded, lower-cased, split into words and stemmed. */
 export function analyzeTokens(text: string, lang: SearchLanguage): string[] {
-  const stemmer = stemmerOf(lang);
+  const stem = stemmerOf(lang);
   const words = foldedWords(text, lang);
-  return stemmer ? words.map((word) => stemmer.stem(word)) : words;
+  return stem ? words.map(stem) : words;
 }
 
 interface SynonymPhrase {

@@ -129,10 +129,34 @@ export function categoryPathOf(category: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('.'));
 }
 
-function addText(target: Partial<Record<SearchLanguage, string>>, lang: SearchLanguage, text: string): void {
-  const analysed = analyzeForIndex(text, lang);
+function addText(target: Partial<Record<SearchLanguage, string>>, lang: SearchLanguage, analysed: string): void {
   if (analysed === '') return;
   target[lang] = target[lang] ? `${target[lang]} ${analysed}` : analysed;
+}
+
+/** The name goes into both fields: analysed once. */
+function addNameAndDescription(
+  text: Partial<Record<SearchLanguage, string>>,
+  nameText: Partial<Record<SearchLanguage, string>>,
+  lang: SearchLanguage,
+  name: string | null | undefined,
+  description: string | null | undefined,
+): void {
+  const analysedName = name ? analyzeForIndex(name, lang) : '';
+  addText(nameText, lang, analysedName);
+  addText(text, lang, analysedName);
+  if (description) addText(text, lang, analyzeForIndex(description, lang));
+}
+
+/** The analysed English words of a category (its labels and slug): a handful of distinct values. */
+const categoryTexts = new Map<string, string>();
+function categoryText(category: string): string {
+  let analysed = categoryTexts.get(category);
+  if (analysed === undefined) {
+    analysed = analyzeForIndex([...categoryLabelsOf(category), category.replace(/[._-]+/g, ' ')].join('\n'), 'en');
+    if (categoryTexts.size < 10_000) categoryTexts.set(category, analysed);
+  }
+  return analysed;
 }
 
 /** The product's unit price at a quantity: the tier with the largest minQuantity ≤ quantity. */
@@ -167,23 +191,19 @@ export function toIndexDocument(product: IndexableProduct, company: IndexableCom
   const language: SearchLanguage = isSearchLanguage(product.language) ? product.language : 'en';
   const text: Partial<Record<SearchLanguage, string>> = {};
   const nameText: Partial<Record<SearchLanguage, string>> = {};
-  addText(nameText, language, product.name);
-  addText(text, language, [product.name, product.description ?? ''].join('\n'));
+  addNameAndDescription(text, nameText, language, product.name, product.description);
   const translations: Record<string, { name?: string; description?: string }> = {};
   for (const [lang, translation] of Object.entries(product.translations ?? {})) {
     if (!translation || !isSearchLanguage(lang)) continue;
     const kept: { name?: string; description?: string } = {};
-    if (translation.name) {
-      kept.name = translation.name;
-      addText(nameText, lang, translation.name);
-    }
+    if (translation.name) kept.name = translation.name;
     if (translation.description) kept.description = translation.description;
-    addText(text, lang, [translation.name ?? '', translation.description ?? ''].join('\n'));
+    addNameAndDescription(text, nameText, lang, translation.name, translation.description);
     if (kept.name || kept.description) translations[lang] = kept;
   }
   // The taxonomy's labels and slugs are English ("Peppers and chillies", "vegetables.peppers"):
   // a search for "vegetables" or "chillies" finds the products filed there.
-  addText(text, 'en', [...categoryLabelsOf(product.category), product.category.replace(/[._-]+/g, ' ')].join('\n'));
+  addText(text, 'en', categoryText(product.category));
 
   const tiers = product.priceTiers.map(({ minQuantity, unitPriceMinor, currency }) => ({ minQuantity, unitPriceMinor, currency }));
   const prices = tiers.map((tier) => tier.unitPriceMinor);

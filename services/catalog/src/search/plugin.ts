@@ -8,6 +8,7 @@ import { productModel } from '../products/model.js';
 import { CatchUpLoop } from './catch-up.js';
 import { refreshSupplier, type IndexerDeps } from './indexer.js';
 import { pendingIndexModel } from './pending.js';
+import { textQuery } from './queries.js';
 import { ensureSearchIndex } from './reindex.js';
 import { companySource, productSource } from './sources.js';
 
@@ -57,6 +58,10 @@ async function searchPlugin(app: FastifyInstance, options: SearchPluginOptions) 
   app.companyCopies.onChanged(async (companyId) => {
     await refreshSupplier(indexer, companyId);
   });
+
+  // The analysers of every language (stemmers, word segmenters, synonym phrases) are built on
+  // first use: build them now rather than in the first search.
+  textQuery('warm up');
 
   // Before the consumers start (onReady): their first writes find the alias. A replica starting
   // while another fills a new index waits for it (a fill of 100k products takes tens of seconds).

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { IndexableProduct } from './index-documents.js';
+import type { IndexableProduct, IndexDocument } from './index-documents.js';
 import { buildDocuments, writeDocuments, type CompanySource, type IndexerDeps, type ProductSource } from './indexer.js';
 import { PRODUCT_INDEX_MAPPING, PRODUCT_INDEX_REFRESH_INTERVAL, PRODUCT_INDEX_SETTINGS, concreteIndexName } from './mapping.js';
 
@@ -36,7 +36,10 @@ export async function createProductIndex(elastic: Client, alias: string, { withA
   return index;
 }
 
-/** Bulk-loads product batches into `index`; returns how many documents it wrote. */
+/**
+ * Bulk-loads product batches into `index`; returns how many documents it wrote. One bulk request
+ * is in flight while the next batch is read from Mongo and turned into documents.
+ */
 export async function loadProducts(
   elastic: Client,
   companies: CompanySource,
@@ -45,9 +48,8 @@ export async function loadProducts(
   { throughAlias = false, onBatch }: { throughAlias?: boolean; onBatch?: (written: number) => void } = {},
 ): Promise<number> {
   let written = 0;
-  for await (const products of batches) {
-    if (products.length === 0) continue;
-    const { documents } = await buildDocuments(companies, products);
+  let inFlight: Promise<void> | undefined;
+  const write = async (documents: IndexDocument[]) => {
     const result = await writeDocuments(elastic, index, documents, { throughAlias });
     const problems = [...result.failed, ...result.rejected];
     if (problems.length > 0) {
@@ -55,6 +57,21 @@ export async function loadProducts(
     }
     written += result.written;
     onBatch?.(written);
+  };
+  try {
+    for await (const products of batches) {
+      if (products.length === 0) continue;
+      const { documents } = await buildDocuments(companies, products);
+      await inFlight;
+      inFlight = write(documents);
+      // Handled here so a failure while the next batch is read is not "unhandled"; awaited above.
+      inFlight.catch(() => undefined);
+    }
+    await inFlight;
+  } catch (error) {
+    // Let a request still in flight settle before reporting, so nothing writes after we return.
+    await inFlight?.catch(() => undefined);
+    throw error;
   }
   return written;
 }
