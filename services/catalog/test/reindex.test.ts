@@ -122,6 +122,10 @@ describe('reindex', () => {
       const mapping = await replica.elastic.indices.getMapping({ index: created[0]! });
       expect(mapping[created[0]!]!.mappings.dynamic).toBe('strict');
       expect(await total()).toBe(PRODUCTS);
+      // A start with the alias present keeps its index (the mapping is applied to it in place).
+      const another = await startReplica(catalog);
+      await another.close();
+      expect(await indexesOfAlias(server.elastic, alias)).toEqual(created);
     } finally {
       await replica.close();
     }

@@ -152,7 +152,15 @@ export async function ensureSearchIndex(
   deps: Pick<IndexerDeps, 'elastic' | 'alias' | 'products' | 'companies' | 'log'>,
   withLock: <T>(key: string, work: () => Promise<T>) => Promise<T>,
 ): Promise<{ created: string | null; documents: number }> {
-  if ((await indexesOfAlias(deps.elastic, deps.alias)).length > 0) return { created: null, documents: 0 };
+  const existing = await indexesOfAlias(deps.elastic, deps.alias);
+  if (existing.length > 0) {
+    // A newer release may add fields: added fields apply to the existing index in place; a
+    // changed one cannot, and then only a reindex brings the index up to date.
+    await deps.elastic.indices
+      .putMapping({ index: existing, ...PRODUCT_INDEX_MAPPING })
+      .catch((error: Error) => deps.log.warn({ err: error, index: existing }, 'product index mapping differs from this release: run the reindex script'));
+    return { created: null, documents: 0 };
+  }
   return withLock(`catalog-search-index:${deps.alias}`, async () => {
     if ((await indexesOfAlias(deps.elastic, deps.alias)).length > 0) return { created: null, documents: 0 };
     const index = await createProductIndex(deps.elastic, deps.alias, { withAlias: true });
