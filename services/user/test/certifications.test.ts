@@ -164,6 +164,24 @@ describe('POST/GET /companies/:id/certifications', () => {
     expect(list.map((c: { type: string }) => c.type)).toEqual(['HACCP', 'ISO22000']);
   });
 
+  it('holds at most the contract’s 100 certificates per company: the 101st is a 409', async () => {
+    const supplier = await member('supplier');
+    // Filled directly (a hundred POSTs would only slow the test down); the array as a whole, as the service writes it.
+    const hundred = Array.from({ length: 100 }, (_, index) => ({
+      id: `seeded-${index}`,
+      ...validHaccp,
+      number: `SEEDED-${index}`,
+      addedBy: supplier.userId,
+      addedAt: new Date(),
+    }));
+    await companyModel(server.mongo).updateOne({ _id: supplier.companyId }, { $set: { certifications: hundred } });
+    const res = await addCertification(supplier.companyId, { ...validHaccp, number: 'ONE-TOO-MANY' }, supplier.headers);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.message).toMatch(/at most 100/);
+    expect((await withdraw(supplier.companyId, 'seeded-0', supplier.headers)).statusCode).toBe(200);
+    expect((await addCertification(supplier.companyId, { ...validHaccp, number: 'ONE-TOO-MANY' }, supplier.headers)).statusCode).toBe(201);
+  });
+
   it('refuses bad input with field errors (never a 500)', async () => {
     const supplier = await member('supplier');
     const cases: [unknown, string][] = [
