@@ -4,7 +4,9 @@ import { Client } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
 import { waitFor, type TestIssuer } from '@foodxchange/service-kit/testing';
 import { productModel } from '../src/products/model.js';
-import { buildDocuments, indexProducts, writeDocuments } from '../src/search/indexer.js';
+import { AggregateLocks } from '@foodxchange/service-kit';
+import { CatchUpLoop } from '../src/search/catch-up.js';
+import { buildDocuments, catchUpPending, indexProducts, writeDocuments } from '../src/search/indexer.js';
 import { pendingIndexModel } from '../src/search/pending.js';
 import { buyer, companyId, seedCompany, startCatalog, type CatalogTestApp } from './products.fixtures.js';
 import { dropTestIndexes, searchUrl } from './search.fixtures.js';
@@ -82,21 +84,26 @@ describe('indexing while Elasticsearch is unreachable', () => {
     await waitFor(async () => (await pending.countDocuments({ _id: id })) === 0, { what: 'the pending mark cleared' });
   });
 
-  it('keeps a product pending while Elasticsearch stays unreachable', async () => {
+  it('keeps a product pending while Elasticsearch stays unreachable, and runs on one replica at a time', async () => {
     const id = await storeProduct('Porcini mushrooms');
     const pending = pendingIndexModel(server.mongo);
-    await server.productSearch.catchUp.stop();
-    try {
-      await indexProducts({ ...server.productSearch.indexer, elastic: unreachable }, [id]);
-      const { catchUpPending } = await import('../src/search/indexer.js');
-      expect(await catchUpPending({ ...server.productSearch.indexer, elastic: unreachable })).toBe(0);
+    const indexer = server.productSearch.indexer;
+    // Another replica's loop, and a lock held as a running round holds it.
+    const otherReplica = new CatchUpLoop(indexer, server.mongo, { intervalMs: 60_000, batchSize: 10 });
+    await new AggregateLocks(server.mongo).withLock(`catalog-search-catch-up:${alias}`, async () => {
+      await indexProducts({ ...indexer, elastic: unreachable }, [id]);
+      // While the round runs, no other round starts (the app's own loop skips too).
+      expect(await otherReplica.runOnce()).toBe(0);
       expect(await pending.countDocuments({ _id: id })).toBe(1);
-      expect(await catchUpPending(server.productSearch.indexer)).toBe(1);
-      expect(await pending.countDocuments({ _id: id })).toBe(0);
-      await waitFor(async () => (await found('porcini')).length === 1, { what: 'the caught-up product in search' });
-    } finally {
-      server.productSearch.catchUp.start();
-    }
+      // Elasticsearch still unreachable: the mark stays for the next round.
+      expect(await catchUpPending({ ...indexer, elastic: unreachable })).toBe(0);
+      expect(await pending.countDocuments({ _id: id })).toBe(1);
+    });
+    // Lock released: a round (this one or the app's) writes it.
+    await otherReplica.runOnce();
+    await otherReplica.stop();
+    await waitFor(async () => (await pending.countDocuments({ _id: id })) === 0, { what: 'the pending mark cleared' });
+    await waitFor(async () => (await found('porcini')).length === 1, { what: 'the caught-up product in search' });
   });
 });
 
