@@ -8,6 +8,7 @@ import { AggregateLocks } from '@foodxchange/service-kit';
 import { CatchUpLoop } from '../src/search/catch-up.js';
 import { buildDocuments, catchUpPending, indexProducts, writeDocuments } from '../src/search/indexer.js';
 import { pendingIndexModel } from '../src/search/pending.js';
+import { searchProducts } from '../src/search/search.js';
 import { buyer, companyId, seedCompany, startCatalog, type CatalogTestApp } from './products.fixtures.js';
 import { dropTestIndexes, searchUrl } from './search.fixtures.js';
 
@@ -104,6 +105,12 @@ describe('indexing while Elasticsearch is unreachable', () => {
     await otherReplica.stop();
     await waitFor(async () => (await pending.countDocuments({ _id: id })) === 0, { what: 'the pending mark cleared' });
     await waitFor(async () => (await found('porcini')).length === 1, { what: 'the caught-up product in search' });
+  });
+});
+
+describe('searching while Elasticsearch is unreachable', () => {
+  it('answers 503 SERVICE_UNAVAILABLE, not a 500', async () => {
+    await expect(searchProducts(unreachable, alias, { q: 'mushrooms' })).rejects.toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE' });
   });
 });
 
