@@ -71,4 +71,9 @@ export const catalogConfig = {
     default: 3,
     description: 'Products per supplier and item that matching weighs and names (1: the best one only, one search round trip; more: a second msearch for the ranked suppliers)',
   }),
+  MATCH_COMPANY_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: "How long matching reuses a supplier's read copy before reading it again in the background (0: every match reads them); the replica applying a change drops it at once",
+  }),
 };

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { CompanyCopyCache } from './company-cache.js';
 import { matchRunModel, type MatchRunModel } from './model.js';
 import type { MatchRequest, RankedMatch } from './ranking.js';
 import { findSupplierMatches, type MatchingDeps } from './service.js';
@@ -8,6 +9,7 @@ import { findSupplierMatches, type MatchingDeps } from './service.js';
 export interface SupplierMatching {
   deps: MatchingDeps;
   runs: MatchRunModel;
+  companies: CompanyCopyCache;
   match(request: MatchRequest): Promise<RankedMatch[]>;
 }
 
@@ -22,6 +24,7 @@ export interface MatchingConfig {
   SEARCH_INDEX_ALIAS?: string;
   MATCH_SUPPLIERS_PER_ITEM: number;
   MATCH_PRODUCTS_PER_SUPPLIER: number;
+  MATCH_COMPANY_CACHE_TTL_MS: number;
 }
 
 export interface MatchingPluginOptions {
@@ -32,15 +35,22 @@ async function matchingPlugin(app: FastifyInstance, options: MatchingPluginOptio
   const config = options.config as MatchingConfig;
   const runs = matchRunModel(app.mongo);
   app.events.registerOutbox(runs);
+  const companies = new CompanyCopyCache((ids) => app.companyCopies.findMany(ids), {
+    ttlMs: config.MATCH_COMPANY_CACHE_TTL_MS,
+    max: 20_000,
+    log: app.log.child({ component: 'matching' }),
+  });
+  // This replica applied a change to a copy: its next match reads that copy again.
+  app.companyCopies.onChanged((companyId) => companies.invalidate(companyId));
   const deps: MatchingDeps = {
     elastic: app.elastic,
     // The alias the search part creates and swaps (its default when unset).
     alias: config.SEARCH_INDEX_ALIAS ?? 'products',
     suppliersPerItem: config.MATCH_SUPPLIERS_PER_ITEM,
     productsPerSupplier: config.MATCH_PRODUCTS_PER_SUPPLIER,
-    findCompanies: (ids) => app.companyCopies.findMany(ids),
+    findCompanies: (ids) => companies.get(ids),
   };
-  app.decorate('matching', { deps, runs, match: (request) => findSupplierMatches(deps, request) } satisfies SupplierMatching);
+  app.decorate('matching', { deps, runs, companies, match: (request) => findSupplierMatches(deps, request) } satisfies SupplierMatching);
 }
 
 export default fp(matchingPlugin, { name: 'catalog-matching', fastify: '5.x', dependencies: ['catalog-companies', 'foodxchange-elasticsearch', 'foodxchange-kafka'] });
