@@ -142,3 +142,10 @@ export async function buildCatalogue(server: FastifyInstance, issuer: TestIssuer
   });
   return built;
 }
+
+/** Drops the test's indexes by name (a wildcard delete is refused where destructive_requires_name is on). */
+export async function dropIndexes(server: FastifyInstance | undefined, alias: string): Promise<void> {
+  if (!server) return;
+  const names = Object.keys(await server.elastic.indices.getAlias({ name: alias }).catch(() => ({})));
+  if (names.length > 0) await server.elastic.indices.delete({ index: names, ignore_unavailable: true }).catch(() => undefined);
+}

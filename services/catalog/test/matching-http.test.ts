@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildService } from '@foodxchange/service-kit';
 import { bearer, dropDatabase, isolatedEnv, startTestIssuer, uniqueSuffix, type TestIssuer } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
+import { dropIndexes } from './matching-fixture.js';
 
 let server: FastifyInstance;
 let issuer: TestIssuer;
@@ -13,7 +14,7 @@ beforeAll(async () => {
   server = await buildService(service, app, isolatedEnv('catalog', { ...issuer.env, SEARCH_INDEX_ALIAS: alias }));
 });
 afterAll(async () => {
-  await server?.elastic.indices.delete({ index: `${alias}*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+  await dropIndexes(server, alias);
   await dropDatabase(server);
   await server?.close();
   await issuer?.close();
@@ -78,6 +79,21 @@ describe('POST /api/v1/suppliers/match: access and bad input', () => {
     const res = await match({ ...valid(), items: [withoutCurrency] });
     expect(res.statusCode).toBe(400);
     expect(JSON.stringify(res.json().error.fields)).toContain('currency');
+  });
+
+  it('answers 503 while the product index is missing, and matches again once it is back', async () => {
+    const concrete = Object.keys(await server.elastic.indices.getAlias({ name: alias }));
+    await server.elastic.indices.updateAliases({ actions: concrete.map((index) => ({ remove: { index, alias } })) });
+    try {
+      const res = await match(valid());
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'SERVICE_UNAVAILABLE' } });
+    } finally {
+      await server.elastic.indices.updateAliases({ actions: concrete.map((index) => ({ add: { index, alias } })) });
+    }
+    const back = await match(valid());
+    expect(back.statusCode).toBe(200);
+    expect(back.json().data).toEqual([]);
   });
 
   it('is documented with its body and response schemas', async () => {

@@ -15,7 +15,7 @@ import {
   type TestIssuer,
 } from '@foodxchange/service-kit/testing';
 import app, { service } from '../src/app.js';
-import { buildCatalogue, daysFromNow, event, produce, type BuiltSupplier, type FixtureSupplier } from './matching-fixture.js';
+import { buildCatalogue, daysFromNow, dropIndexes, event, produce, type BuiltSupplier, type FixtureSupplier } from './matching-fixture.js';
 
 let server: FastifyInstance;
 let issuer: TestIssuer;
@@ -93,7 +93,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await matched?.stop();
-  await server?.elastic.indices.delete({ index: `${alias}*`, ignore_unavailable: true, allow_no_indices: true }).catch(() => undefined);
+  await dropIndexes(server, alias);
   await dropDatabase(server);
   await server?.close();
   await issuer?.close();
