@@ -62,7 +62,11 @@ export function supplierFactsOf(
   };
 }
 
-/** Candidates a second pass fetches per supplier and item (more than named: the best by item score are kept). */
+/**
+ * Candidates a second pass fetches per supplier and item, on average (more than named: the best by
+ * item score are kept). It is one page for all of an item's suppliers, so one with many matching
+ * products may take more of it; every supplier keeps at least its first-pass best.
+ */
 const SECOND_PASS_PER_SUPPLIER = 10;
 
 /**
