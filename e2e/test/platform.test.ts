@@ -24,6 +24,7 @@ const infra = {
   redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
 export const gateway = `http://127.0.0.1:${GATEWAY.port + PORT_OFFSET}`;
+const searchAlias = `e2e-products-${suffix}`;
 
 let processes: RunningProcess[] = [];
 
@@ -47,6 +48,8 @@ beforeAll(async () => {
       ...(name === 'gateway' ? { RATE_LIMIT_AUTH_MAX: '40', RATE_LIMIT_API_KEY_MAX: '20', RATE_LIMIT_NAMESPACE: `e2e:${suffix}:gateway:` } : {}),
       // Sign-in failure counters of its own: other runs' failures from 127.0.0.1 are not this run's.
       ...(name === 'auth' ? { LOGIN_THROTTLE_NAMESPACE: `e2e:${suffix}:login:` } : {}),
+      // Its own product index (alias) on the shared Elasticsearch, removed afterwards.
+      ...(name === 'catalog' ? { SEARCH_INDEX_ALIAS: searchAlias } : {}),
     }),
   });
   await waitForPlatform(processes, { timeoutMs: 150_000 });
@@ -71,6 +74,7 @@ afterAll(async () => {
   await client.connect();
   for (const { name } of [...SERVICES, GATEWAY]) await client.db(`e2e_${name}_${suffix}`).dropDatabase().catch(() => undefined);
   await client.close();
+  await fetch(`${infra.elasticsearchUrl}/${searchAlias}-*`, { method: 'DELETE' }).catch(() => undefined);
 });
 
 async function call(path: string, init: RequestInit = {}) {
@@ -499,6 +503,154 @@ describe('identity and access through the gateway', () => {
     // The gateway's limit (not auth's lock): it states its policy.
     expect(limited!.headers.get('ratelimit-limit')).toBe('40');
     expect((await attempt('198.51.100.8')).status).toBe(401);
+  });
+});
+
+/** Polls a gateway call until `done` accepts its answer (the platform is eventually consistent between services). */
+async function until(what: string, probe: () => Promise<{ status: number; body: any; headers: Headers }>, done: (res: { status: number; body: any }) => boolean) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await probe();
+    if (done(res)) return res;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer ${res.status} ${JSON.stringify(res.body).slice(0, 400)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("a supplier's catalogue found by a buyer, through the gateway", () => {
+  let supplier: Account;
+  let rival: Account;
+  let buyer: Account;
+  let productId = '';
+  const year = new Date().getUTCFullYear();
+  const product = {
+    sku: 'AUB-001',
+    name: 'Sun-ripened aubergines',
+    description: 'Glossy Andalusian aubergines, graded and packed in 5 kg cases.',
+    translations: { de: { name: 'Sonnengereifte Auberginen' } },
+    category: 'vegetables.aubergines',
+    originCountry: 'ES',
+    unit: 'kg',
+    moq: 100,
+    priceTiers: [
+      { minQuantity: 100, unitPrice: 2.4, currency: 'EUR' },
+      { minQuantity: 1000, unitPrice: 2.1, currency: 'EUR' },
+    ],
+    certifications: ['HACCP'],
+    allergens: [],
+    storage: 'chilled',
+  };
+
+  it('a supplier adds a certificate, an admin verifies the company, and the supplier lists a product claiming it', async () => {
+    supplier = await registerAccount('supplier', { name: 'Huerta del Sur SL', country: 'ES' });
+    rival = await registerAccount('supplier', { name: 'Campo Rival SL', country: 'ES' });
+    buyer = await registerAccount('buyer', { name: 'Berliner Frische GmbH', country: 'DE' });
+    const certificate = { type: 'HACCP', number: `HACCP-${suffix}`, issuedBy: 'SGS', validFrom: `${year - 1}-01-01`, validUntil: `${year + 2}-12-31` };
+    // The user service creates the company from user.registered: until then its id is unknown.
+    await until(
+      'the certificate',
+      () => call(`/api/v1/companies/${supplier.companyId}/certifications`, json(certificate, bearer(supplier.accessToken))),
+      (res) => res.status === 201,
+    );
+    const verified = await until(
+      'the verification',
+      () => call(`/api/v1/companies/${supplier.companyId}/verify`, json({ note: 'documents checked' }, asAdmin())),
+      (res) => res.status === 200,
+    );
+    expect(verified.body.data).toMatchObject({ id: supplier.companyId });
+
+    // The catalog learns of the certificate from company.certification-added; until then the claim is refused.
+    const created = await until('the product', () => call('/api/v1/products', json(product, bearer(supplier.accessToken))), (res) => res.status !== 400);
+    expect(created.status).toBe(201);
+    productId = created.body.data.id;
+    expect(created.body.data).toMatchObject({ sku: 'AUB-001', supplierCompanyId: supplier.companyId, certifications: ['HACCP'] });
+
+    const again = await call('/api/v1/products', json(product, bearer(supplier.accessToken)));
+    expect(again.status).toBe(409);
+    const claimsMore = await call('/api/v1/products', json({ ...product, sku: 'AUB-002', certifications: ['IFS'] }, bearer(supplier.accessToken)));
+    expect(claimsMore.status).toBe(400);
+    expect(Object.keys(claimsMore.body.error.fields)).toContain('body.certifications');
+  });
+
+  it('only the owning supplier edits it; a buyer cannot list products', async () => {
+    expect((await call('/api/v1/products', json({ ...product, sku: 'B-1' }, bearer(buyer.accessToken)))).status).toBe(403);
+    const foreign = await call(`/api/v1/products/${productId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...bearer(rival.accessToken) },
+      body: JSON.stringify({ moq: 1 }),
+    });
+    expect([403, 404]).toContain(foreign.status);
+    const own = await call(`/api/v1/products/${productId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...bearer(supplier.accessToken) },
+      body: JSON.stringify({ moq: 150 }),
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.data.moq).toBe(150);
+  });
+
+  it('a buyer finds it by a synonym and in German, with the certification filter and facets', async () => {
+    const bySynonym = await until(
+      'the product in search',
+      () => call('/api/v1/products?q=eggplant&certification=HACCP', { headers: bearer(buyer.accessToken) }),
+      (res) => res.status === 200 && res.body.data.some((hit: { id?: string; productId?: string }) => (hit.id ?? hit.productId) === productId && (hit as { moq?: number }).moq === 150),
+    );
+    expect(bySynonym.body.pagination).toBeDefined();
+    const german = await call(`/api/v1/products?q=${encodeURIComponent('Auberginen')}&lang=de`, { headers: bearer(buyer.accessToken) });
+    expect(german.status).toBe(200);
+    expect(german.body.data.map((hit: { id?: string; productId?: string }) => hit.id ?? hit.productId)).toContain(productId);
+    const bad = await call('/api/v1/products?pageSize=100000', { headers: bearer(buyer.accessToken) });
+    expect(bad.status).toBe(400);
+  });
+
+  it('reads carry an ETag; If-None-Match answers 304', async () => {
+    const first = await call(`/api/v1/products/${productId}`, { headers: bearer(buyer.accessToken) });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await fetch(`${gateway}/api/v1/products/${productId}`, { headers: { ...bearer(buyer.accessToken), 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+  });
+
+  it('a CSV import through the gateway is accepted (202) and its job reports the bad row while the good one lands', async () => {
+    const csv = [
+      'sku,name,category,originCountry,unit,moq,currency,priceTiers,certifications,allergens,storage',
+      'COU-001,Courgettes,vegetables.cucurbits,ES,kg,50,EUR,50:1.80|500:1.60,HACCP,,chilled',
+      'BAD-001,Broken tiers,vegetables.cucurbits,ES,kg,50,EUR,500:1.80|50:1.60,,,chilled',
+    ].join('\n');
+    const accepted = await call('/api/v1/products/imports', { method: 'POST', headers: { 'content-type': 'text/csv', ...bearer(supplier.accessToken) }, body: csv });
+    expect(accepted.status).toBe(202);
+    const job = await until(
+      'the import job',
+      () => call(`/api/v1/products/imports/${accepted.body.data.id}`, { headers: bearer(supplier.accessToken) }),
+      (res) => res.status === 200 && res.body.data.status === 'completed',
+    );
+    expect(job.body.data.counts).toMatchObject({ created: 1, failed: 1 });
+    expect(job.body.data.errors[0]).toMatchObject({ row: 2, field: expect.stringContaining('priceTiers') });
+    expect((await call(`/api/v1/products/imports/${accepted.body.data.id}`, { headers: bearer(rival.accessToken) })).status).toBe(404);
+  });
+
+  it('supplier matching ranks the verified, certified supplier for an RFQ it can deliver', async () => {
+    const match = await call(
+      '/api/v1/suppliers/match',
+      json(
+        { items: [{ name: 'aubergines', category: 'vegetables.aubergines', quantity: 500, unit: 'kg' }], requiredCertifications: ['HACCP'], deliveryCountry: 'DE' },
+        bearer(buyer.accessToken),
+      ),
+    );
+    expect(match.status).toBe(200);
+    expect(match.body.data[0]).toMatchObject({ supplierCompanyId: supplier.companyId, verified: true, missingCertifications: [] });
+  });
+
+  it('a deleted product leaves search', async () => {
+    const deleted = await call(`/api/v1/products/${productId}`, { method: 'DELETE', headers: bearer(supplier.accessToken) });
+    expect(deleted.status).toBe(200);
+    await until(
+      'the product to leave search',
+      () => call('/api/v1/products?q=aubergines', { headers: bearer(buyer.accessToken) }),
+      (res) => res.status === 200 && !res.body.data.some((hit: { id?: string; productId?: string }) => (hit.id ?? hit.productId) === productId),
+    );
+    expect((await call(`/api/v1/products/${productId}`, { headers: bearer(buyer.accessToken) })).status).toBe(404);
   });
 });
 
