@@ -8,6 +8,7 @@ import productRoutes from './products/routes.js';
 import { publishes, subscriptions } from './subscriptions.js';
 import searchPlugin from './search/plugin.js';
 import searchRoutes from './search/routes.js';
+import importsPlugin from './imports/plugin.js';
 import matchingPlugin from './matching/plugin.js';
 import matchingRoutes from './matching/routes.js';
 
@@ -36,6 +37,7 @@ const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(searchRoutes, { prefix: '/api/v1' });
 
   // imports
+  await fastify.register(importsPlugin);
 
   // matching
   await fastify.register(matchingPlugin, { config });

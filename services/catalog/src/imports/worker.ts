@@ -52,6 +52,12 @@ export const importLockKey = (supplierCompanyId: string) => `catalog-import:${su
 
 const UNFINISHED = ['queued', 'running'] as const;
 
+/** Where a chunk's time went (logged at debug level). */
+interface ChunkTimings {
+  checkMs: number;
+  upsertMs: number;
+}
+
 type RunOutcome = 'progressed' | 'retry-later' | 'stopped';
 
 /**
@@ -198,7 +204,8 @@ export class ImportWorker {
     let failedAttempts = job.failedAttempts;
     for (let seq = job.chunksDone; seq < job.chunkCount; seq += 1) {
       if (this.stopped) return 'stopped';
-      let result: { counts: ImportCounts; errors: RowError[] };
+      let result: { counts: ImportCounts; errors: RowError[]; timings: ChunkTimings };
+      const chunkStartedAt = performance.now();
       try {
         const chunk = await this.deps.models.chunks.findById(chunkId(job._id, seq)).lean();
         if (!chunk) {
@@ -235,6 +242,10 @@ export class ImportWorker {
         },
         ...(kept.length > 0 ? { $push: { rowErrors: { $each: kept } } } : {}),
       });
+      this.deps.log.debug(
+        { importId: job._id, chunk: seq, rows: counts.processed, ...result.timings, totalMs: Math.round(performance.now() - chunkStartedAt) },
+        'import chunk recorded',
+      );
     }
     await this.finish(lock, job, 'completed');
     return 'progressed';
@@ -245,7 +256,8 @@ export class ImportWorker {
    * errors), then the valid rows upserted in batches. A sku that occurs twice in the chunk goes
    * into the next batch, so rows apply in file order: the later row of a sku wins.
    */
-  async processChunk(job: ImportJobDoc, chunk: Pick<ImportChunkDoc, 'rows'>): Promise<{ counts: ImportCounts; errors: RowError[] }> {
+  async processChunk(job: ImportJobDoc, chunk: Pick<ImportChunkDoc, 'rows'>): Promise<{ counts: ImportCounts; errors: RowError[]; timings: ChunkTimings }> {
+    const startedAt = performance.now();
     const counts: ImportCounts = { processed: chunk.rows.length, created: 0, updated: 0, unchanged: 0, failed: 0 };
     const errors: RowError[] = [];
     const fail = (row: StoredRow, problems: FieldProblems) => {
@@ -271,6 +283,7 @@ export class ImportWorker {
       (batches[batch] ??= []).push({ row, input: candidate.input });
     }
     const context = this.deps.context(job.correlationId);
+    const checkedAt = performance.now();
     for (const batch of batches) {
       const results = await this.deps.processor.upsert(job.supplierCompanyId, batch.map((entry) => entry.input), { userId: job.createdBy }, context);
       if (results.length !== batch.length) throw new Error(`the product batch answered ${results.length} results for ${batch.length} rows`);
@@ -281,6 +294,7 @@ export class ImportWorker {
     }
     if (batches.length > 0) this.deps.published?.();
     errors.sort((a, b) => a.row - b.row);
-    return { counts, errors };
+    const upsertedAt = performance.now();
+    return { counts, errors, timings: { checkMs: Math.round(checkedAt - startedAt), upsertMs: Math.round(upsertedAt - checkedAt) } };
   }
 }
