@@ -370,7 +370,8 @@ export async function updateProduct(
     const before = storedContent(doc.toObject() as ProductRecord);
     const language = patch.language ?? before.language;
     const translations = patch.translations === undefined ? before.translations : cleanTranslations(patch.translations);
-    const company = patch.certifications !== undefined || !editor.admin ? await findCompanyCopy(deps, doc.supplierCompanyId) : null;
+    // The copy of the owner's company: what it holds today, and its name for the event.
+    const company = await findCompanyCopy(deps, doc.supplierCompanyId);
     const errors = checkProduct(
       {
         language,
@@ -467,6 +468,9 @@ export type UpsertResult =
   | { outcome: 'created' | 'updated' | 'unchanged'; productId: string }
   | { outcome: 'failed'; fields: Record<string, string[]> };
 
+/** Update statements per bulkWrite of the import's batch (see upsertProductsBySku). */
+export const UPDATE_BATCH = 20;
+
 /** Staged entries older than the retention leave the outbox when a write replaces it. */
 function prunedOutbox(outbox: readonly OutboxEntry[] | undefined, adding: OutboxEntry): OutboxEntry[] {
   const cutoff = adding.createdAt.getTime() - OUTBOX_ENTRY_RETENTION_MS;
@@ -475,7 +479,8 @@ function prunedOutbox(outbox: readonly OutboxEntry[] | undefined, adding: Outbox
 
 /**
  * Creates or updates a supplier's products by sku, in one batch: one `$in` read of the live
- * products with those skus and one unordered `bulkWrite`, each write carrying its own
+ * products with those skus, one unordered `bulkWrite` of the new products and the updates in
+ * bulkWrites of UPDATE_BATCH (FerretDB, see below), each write carrying its own
  * `product.created` / `product.updated` event in the product's outbox. One result per row, in
  * order: `unchanged` when the row equals the stored product, `failed` with field errors (paths
  * without `body.`) for a row the semantic checks refuse, for a second row with an sku an earlier
@@ -582,17 +587,26 @@ export async function upsertProductsBySku(
   });
 
   const failedOps = new Map<number, { code?: number; message: string }>();
-  if (operations.length > 0) {
+  const write = async (indexes: number[]) => {
+    if (indexes.length === 0) return;
     try {
-      await deps.products.bulkWrite(operations, { ordered: false });
+      await deps.products.bulkWrite(indexes.map((op) => operations[op]!), { ordered: false });
     } catch (error) {
       const writeErrors = (error as { writeErrors?: Array<{ index: number; code?: number; errmsg?: string; err?: { code?: number; errmsg?: string } }> }).writeErrors;
       if (!Array.isArray(writeErrors)) throw error;
       for (const writeError of writeErrors) {
-        failedOps.set(writeError.index, { code: writeError.code ?? writeError.err?.code, message: writeError.errmsg ?? writeError.err?.errmsg ?? 'write failed' });
+        failedOps.set(indexes[writeError.index]!, { code: writeError.code ?? writeError.err?.code, message: writeError.errmsg ?? writeError.err?.errmsg ?? 'write failed' });
       }
     }
-  }
+  };
+  const opIndexes = planned.map((_, op) => op);
+  // Every insert in one bulkWrite. Updates go in bulkWrites of UPDATE_BATCH, one after another:
+  // FerretDB 1.24 keeps a PostgreSQL connection per statement of an `update` command until the
+  // command ends, so one command with more statements than its pool (50) waits for itself for
+  // ever and wedges the whole server (seen here with 1,500 updates in one bulkWrite).
+  await write(opIndexes.filter((op) => planned[op]!.kind === 'created'));
+  const updateOps = opIndexes.filter((op) => planned[op]!.kind === 'updated');
+  for (let start = 0; start < updateOps.length; start += UPDATE_BATCH) await write(updateOps.slice(start, start + UPDATE_BATCH));
 
   // Which updates landed: those whose event is now in their outbox (a filter on the old version
   // matched nothing when someone changed the product in between).
