@@ -111,6 +111,22 @@ describe('import jobs across restarts and replicas', () => {
     expect(Date.parse(done.startedAt!)).toBeGreaterThanOrEqual(claimedAt + 2000);
   });
 
+  it('fails a job whose rows are gone (a fatal problem), saying why', { timeout: 60_000 }, async () => {
+    const server = apps[0] ?? (await start());
+    const supplier = await supplierCompany(server, issuer);
+    // Held while the job is accepted and its chunks removed, so no runner starts it before.
+    const locks = new AggregateLocks(server.mongo);
+    const id = await locks.withLock(importLockKey(supplier.companyId), async () => {
+      const res = await upload(server, supplier.headers, csv(rowsOf('GONE', 60)));
+      const accepted = res.json().data.id as string;
+      await db.collection('import_chunks').deleteMany({ jobId: accepted, seq: { $gte: 1 } });
+      return accepted;
+    });
+    const done = await finished(server, supplier.headers, id);
+    expect(done).toMatchObject({ status: 'failed', counts: { processed: 25, created: 25 }, progress: { chunksDone: 1, chunkCount: 3 } });
+    expect(done.failure).toBe('Chunk 2 of 3 of the import is missing');
+  });
+
   it('runs each job once when two replicas share the database', { timeout: 180_000 }, async () => {
     const one = apps[0] ?? (await start());
     const two = await start();

@@ -20,6 +20,7 @@ import {
 
 const MAX_BYTES = 4 * 1024 * 1024;
 const MAX_ROWS = 12_000;
+const MAX_REPORTED = 25;
 const alias = `test-products-imports-${uniqueSuffix()}`;
 
 let issuer: TestIssuer;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   server = await buildService(
     service,
     app,
-    isolatedEnv('catalog', { ...issuer.env, SEARCH_INDEX_ALIAS: alias, IMPORT_MAX_BYTES: MAX_BYTES, IMPORT_MAX_ROWS: MAX_ROWS, IMPORT_POLL_MS: 200 }),
+    isolatedEnv('catalog', { ...issuer.env, SEARCH_INDEX_ALIAS: alias, IMPORT_MAX_BYTES: MAX_BYTES, IMPORT_MAX_ROWS: MAX_ROWS, IMPORT_POLL_MS: 200, IMPORT_MAX_REPORTED_ERRORS: MAX_REPORTED }),
   );
   supplier = await supplierCompany(server, issuer, ['HACCP', 'ORGANIC_EU']);
 });
@@ -132,6 +133,13 @@ describe('POST /products/imports (CSV)', () => {
     expect(products.has('ERR-OK-1')).toBe(true);
     expect(products.has('ERR-OK-2')).toBe(true);
     for (const sku of ['ERR-TIERS', 'ERR-ALLERGEN', 'ERR-NONAME', 'ERR-NUL', 'ERR-CATEGORY', 'ERR-CERT', 'ERR-SHORT']) expect(products.has(sku)).toBe(false);
+  });
+
+  it('keeps the first IMPORT_MAX_REPORTED_ERRORS row errors and counts them all', async () => {
+    const rows = [...Array.from({ length: 40 }, (_, index) => csvRow(`CAP-${index}`, { name: '' })), csvRow('CAP-OK')];
+    const job = await finished(server, supplier.headers, (await upload(server, supplier.headers, csv(rows))).json().data.id);
+    expect(job).toMatchObject({ status: 'completed', counts: { processed: 41, created: 1, failed: 40 }, errorCount: 40, errorsTruncated: true });
+    expect(job.errors.map((error) => error.row)).toEqual(Array.from({ length: MAX_REPORTED }, (_, index) => index + 1));
   });
 
   it('reads semicolon-separated exports, any column order and case, and a later row of a sku wins', async () => {
