@@ -5,7 +5,7 @@ import { cachePaths, ensureDir, serverRunDir, type CachePaths } from './cache.js
 import { describeError, InfraError } from './errors.js';
 import { withLock } from './lock.js';
 import { DEFAULT_URLS } from './versions.js';
-import { isAlive, isPortOpen, livePidFromFile, readPidFile, removeFile, seconds, stopProcess, tailOfFile } from './process.js';
+import { commandLineOf, isAlive, isPortOpen, livePidFromFile, readPidFile, removeFile, seconds, stopProcess, tailOfFile } from './process.js';
 import type { ServerContext, ServerDriver, ProbeResult } from './servers/driver.js';
 import { elasticsearchDriver } from './servers/elasticsearch.js';
 import { ferretdbDriver } from './servers/ferretdb.js';
@@ -151,7 +151,8 @@ export async function up(options: InfraUpOptions = {}): Promise<UpResult> {
   });
 }
 
-async function ensureServer(
+/** Brings one server up (reusing, restarting a stuck one of ours, or starting it). Exported for tests with private instances. */
+export async function ensureServer(
   driver: ServerDriver,
   ctx: ServerContext,
   env: NodeJS.ProcessEnv,
@@ -169,13 +170,36 @@ async function ensureServer(
   }
 
   const url = driver.defaultUrl;
-  const ownPid = livePidFromFile(ctx.pidFile, driver.processMarker);
+  let ownPid = livePidFromFile(ctx.pidFile, driver.processMarker);
   let probe = await probeLocal(driver);
-  if (!probe.ok && ownPid !== undefined) {
+  if (!probe.ok && probe.unresponsive) {
+    // One slow answer on a loaded machine is not a hang: ask again on a fresh connection.
+    probe = await probeLocal(driver);
+  }
+  let restartedBecause: string | undefined;
+  if (!probe.ok && probe.unresponsive) {
+    if (ownPid === undefined) {
+      const alternative = driver.envVar ? `, or set ${driver.envVar} to a working server` : '';
+      throw new InfraError(`The ${driver.label} on port ${driver.port} ${probe.reason}, twice, and this launcher did not start it (no pid file of ours): restart it${alternative}.`);
+    }
+    // Stuck, not starting: clients of a server that stopped answering wait forever, so a restart
+    // is the only way forward. Only ever a process our pid file names.
+    restartedBecause = `pid ${ownPid} ${probe.reason}, twice${driver.unresponsiveHint ? ` (${driver.unresponsiveHint})` : ''}`;
+    const saved = await driver.saveDiagnostics?.(ctx);
+    ctx.log(`${driver.name}: restarting it: ${restartedBecause}${saved ? `; what it was doing is in ${saved}` : ''}`);
+    await stopProcess(ownPid, driver.stop);
+    removeFile(ctx.pidFile);
+    ownPid = undefined;
+  } else if (!probe.ok && ownPid !== undefined) {
     // Ours but not answering yet: still starting after a crash of the previous launcher, or hung.
     probe = await waitUntilAnswering(driver, url, ownPid, ctx);
   }
   if (probe.ok) {
+    const outdated = ownPid !== undefined ? driver.outdatedCommandLine?.(commandLineOf(ownPid)) : undefined;
+    if (outdated) {
+      // Restarting a healthy server under running tests would hurt more than the old setting.
+      ctx.log(`${driver.name}: pid ${ownPid} runs without ${outdated}, which takes effect when it is next started (pnpm infra down, then up)`);
+    }
     if (driver.requires && ownPid !== undefined) {
       // Our FerretDB is only useful with our PostgreSQL behind it.
       await Promise.all(driver.requires.map(ensureDependency));
@@ -224,6 +248,7 @@ async function ensureServer(
     installMs: installed.ms,
     installCached: installed.cached,
     startMs: Date.now() - startStarted,
+    ...(restartedBecause ? { restartedBecause } : {}),
   };
 }
 

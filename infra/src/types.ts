@@ -45,6 +45,8 @@ export interface ServerUpReport extends ServerStatus {
   /** True when nothing had to be downloaded or built. */
   installCached: boolean;
   startMs: number;
+  /** Set when `up` stopped an unresponsive server it had started and started it again: why. */
+  restartedBecause?: string;
 }
 
 export interface InfraUpOptions {

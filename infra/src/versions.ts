@@ -28,6 +28,17 @@ export const PORTS = {
   elasticsearchTransport: 9300,
 } as const;
 
+/**
+ * FerretDB keeps one pooled PostgreSQL connection per open cursor until the cursor is exhausted
+ * or its client connection closes (1.24 has no idle-cursor timeout), and its own default pool is
+ * 50: 50 unfinished cursors (catch-up loops, workers, suites sharing the server) then stall every
+ * command, and a dropDatabase waiting for a connection while holding FerretDB's metadata lock
+ * makes that a deadlock. A larger pool raises that ceiling; see infra/README.md.
+ */
+export const FERRETDB_PG_POOL_MAX_CONNS = 150;
+/** The launcher cluster's max_connections: FerretDB's pool plus room for psql, tools and a test's private FerretDB. */
+export const POSTGRES_MAX_CONNECTIONS = 300;
+
 /** The launcher's own PostgreSQL cluster holds one database, FerretDB's. */
 export const FERRETDB_PG_DATABASE = 'ferretdb';
 /** OS user that runs Elasticsearch when the launcher runs as root (ES refuses root). */

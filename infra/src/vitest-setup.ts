@@ -11,6 +11,10 @@ export default async function setup(): Promise<void> {
   const { endpoints, servers } = await infraUpWithReport({ log: () => undefined });
   const started = servers.filter((server) => server.action === 'started');
   if (started.length > 0) console.log(`[infra] started ${started.map((server) => server.name).join(', ')} for the tests`);
+  // A stuck server of ours is restarted by `up`; say so, or a suite's odd first failures are a mystery.
+  for (const server of servers) {
+    if (server.restartedBecause) console.log(`[infra] restarted ${server.name}: ${server.restartedBecause}`);
+  }
   process.env.MONGO_URL ??= endpoints.mongoUrl;
   process.env.KAFKA_BROKERS ??= endpoints.kafkaBrokers;
   process.env.ELASTICSEARCH_URL ??= endpoints.elasticsearchUrl;

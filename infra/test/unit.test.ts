@@ -149,7 +149,7 @@ describe('config rendering', () => {
   it('runs FerretDB on the PostgreSQL backend on loopback without telemetry', () => {
     const args = ferretdbArgs('/run/ferretdb');
     expect(args).toContain('--handler=postgresql');
-    expect(args).toContain('--postgresql-url=postgres://postgres@127.0.0.1:5439/ferretdb');
+    expect(args).toContain('--postgresql-url=postgres://postgres@127.0.0.1:5439/ferretdb?pool_max_conns=150&pool_max_conn_idle_time=1m');
     expect(args).toContain('--listen-addr=127.0.0.1:27017');
     expect(args).toContain('--telemetry=disable');
     expect(args.join(' ')).not.toContain('sqlite');
@@ -161,6 +161,15 @@ describe('config rendering', () => {
     expect(args).toContain('-k /sock');
     expect(args).toContain('-c listen_addresses=127.0.0.1');
     expect(args).toContain('-c fsync=off');
+  });
+
+  it("gives FerretDB a PostgreSQL pool of 150 (its own default of 50 is exhausted by 50 open cursors) within PostgreSQL's max_connections", () => {
+    const url = new URL(ferretdbArgs('/run/ferretdb').find((arg) => arg.startsWith('--postgresql-url='))?.slice('--postgresql-url='.length) ?? '');
+    const poolMaxConns = Number(url.searchParams.get('pool_max_conns'));
+    expect(poolMaxConns).toBe(150);
+    const maxConnections = Number(/-c max_connections=(\d+)/.exec(postgresServerArgs('/sock').join(' '))?.[1]);
+    // Room beside the pool for psql, tools and a test's private FerretDB.
+    expect(maxConnections - poolMaxConns).toBeGreaterThanOrEqual(100);
   });
 
   it('plans every execution of a prepared statement, so FerretDB lookups can use the GIN companions', () => {

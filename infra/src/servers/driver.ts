@@ -10,7 +10,11 @@ export interface ServerContext {
   log: (line: string) => void;
 }
 
-export type ProbeResult = { ok: true; version?: string } | { ok: false; reason: string };
+/**
+ * `unresponsive`: the server accepts connections but does not answer its protocol's health
+ * command in time (stuck, not starting and not stopped); a launcher-started one is restarted.
+ */
+export type ProbeResult = { ok: true; version?: string } | { ok: false; reason: string; unresponsive?: boolean };
 
 /** One kind of server: how to install it, start it, recognise it and stop it. */
 export interface ServerDriver {
@@ -36,6 +40,12 @@ export interface ServerDriver {
   start(ctx: ServerContext): Promise<number>;
   /** Answers its real protocol? Short timeouts: called in a loop while the server starts. */
   probe(url: string): Promise<ProbeResult>;
+  /** For a running server of ours started by an older launcher: the setting it lacks, if any. */
+  outdatedCommandLine?(commandLine: string): string | undefined;
+  /** The usual cause of it being unresponsive, for the restart's log line. */
+  unresponsiveHint?: string;
+  /** Saves what helps to see why it got stuck (before an unresponsive server is restarted); returns the file. */
+  saveDiagnostics?(ctx: ServerContext): Promise<string | undefined>;
   /** One-time setup once it answers (e.g. create FerretDB's database), also when reused. */
   afterReady?(ctx: ServerContext): Promise<void>;
 }

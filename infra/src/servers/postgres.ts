@@ -6,7 +6,7 @@ import { ensureDir, foreignUserRoot, isExecutable, isRoot, type CachePaths } fro
 import { InfraError } from '../errors.js';
 import { aptInstall } from '../prereqs.js';
 import { commandLineOf, isAlive, runCommand, runOrFail, spawnDetached, userIds, which } from '../process.js';
-import { DEFAULT_URLS, FERRETDB_PG_DATABASE, HOST, PORTS, POSTGRES_OS_USER } from '../versions.js';
+import { DEFAULT_URLS, FERRETDB_PG_DATABASE, HOST, PORTS, POSTGRES_MAX_CONNECTIONS, POSTGRES_OS_USER } from '../versions.js';
 import { hostPort, type ProbeResult, type ServerContext, type ServerDriver } from './driver.js';
 import { GIN_COMPANIONS_INSTALL_SQL, GIN_COMPANIONS_SWEEP_SQL } from './gin-companions.js';
 import { findPsql, installedMajors, psqlArgs } from './psql.js';
@@ -136,7 +136,8 @@ export function postgresServerArgs(socketDir: string): string[] {
     fsync: 'off',
     synchronous_commit: 'off',
     full_page_writes: 'off',
-    max_connections: '200',
+    // FerretDB's pool (FERRETDB_PG_POOL_MAX_CONNS) with headroom; applies when the cluster starts.
+    max_connections: String(POSTGRES_MAX_CONNECTIONS),
     shared_buffers: '128MB',
     // FerretDB prepares its statements with the field name as a parameter (`_jsonb->$1 @> $2`);
     // a generic plan cannot match that to the GIN index on `_jsonb->'field'`, so after a few
