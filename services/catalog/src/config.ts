@@ -54,6 +54,11 @@ export const catalogConfig = {
     default: 30_000,
     description: "How long a runner's claim on a company's imports outlives its last renewal: a crashed replica's job resumes elsewhere after this",
   }),
+  IMPORT_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description: 'Finished import jobs are deleted this many days after they finished (each replica checks at start and hourly)',
+  }),
   IMPORT_MAX_REPORTED_ERRORS: Type.Integer({
     minimum: 1,
     default: 1000,

@@ -74,7 +74,12 @@ describe('import jobs across restarts and replicas', () => {
     expect(paused.chunksDone).toBeGreaterThanOrEqual(3);
     expect(paused.chunksDone).toBeLessThan(paused.chunkCount);
 
+    // A job finished long ago, which the next app to start deletes (the retention).
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    await db.collection('import_jobs').insertOne({ _id: `old-${id}`, supplierCompanyId: supplier.companyId, status: 'completed', createdAt: old, finishedAt: old } as never);
+
     const second = await start();
+    await waitFor(async () => !(await db.collection('import_jobs').findOne({ _id: `old-${id}` } as never)), { what: 'the old job deleted' });
     const done = await finished(second, supplier.headers, id, 170_000);
     expect(done).toMatchObject({ status: 'completed', totalRows: 1500, counts: { processed: 1500, created: 1500, updated: 0, unchanged: 0, failed: 0 } });
     const stored = (await storedJob(id))!;

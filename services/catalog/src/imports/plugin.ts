@@ -37,6 +37,7 @@ async function importsPlugin(app: FastifyInstance) {
       pollMs: config.IMPORT_POLL_MS as number,
       leaseMs: config.IMPORT_LEASE_MS as number,
       maxReportedErrors: config.IMPORT_MAX_REPORTED_ERRORS as number,
+      retentionMs: (config.IMPORT_RETENTION_DAYS as number) * 86_400_000,
     },
     app.mongo,
   );

@@ -34,6 +34,8 @@ export interface ImportWorkerOptions {
   pollMs: number;
   leaseMs: number;
   maxReportedErrors: number;
+  /** Finished jobs older than this are deleted (expiry as a field plus a cleanup: no TTL indexes locally). */
+  retentionMs: number;
   /** Consecutive failures of one chunk (the database away, a bug) after which the job fails. */
   maxChunkAttempts?: number;
 }
@@ -51,6 +53,8 @@ export interface ImportWorkerDeps {
 export const importLockKey = (supplierCompanyId: string) => `catalog-import:${supplierCompanyId}`;
 
 const UNFINISHED = ['queued', 'running'] as const;
+
+const CLEANUP_EVERY_MS = 3600_000;
 
 /** Where a chunk's time went (logged at debug level). */
 interface ChunkTimings {
@@ -82,6 +86,7 @@ export class ImportWorker {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private woken = false;
+  private lastCleanupAt = 0;
   private wakeIdle: (() => void) | undefined;
 
   constructor(
@@ -117,6 +122,7 @@ export class ImportWorker {
     while (!this.stopped) {
       let outcome: RunOutcome | 'idle' = 'idle';
       try {
+        await this.cleanUp();
         outcome = await this.runNext();
       } catch (error) {
         this.deps.log.error({ err: error }, 'import worker: looking for work failed');
@@ -131,27 +137,55 @@ export class ImportWorker {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.options.pollMs);
-      function done() {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wakeIdle = () => {
         this.wakeIdle = undefined;
+        resolve();
+      };
+      timer = setTimeout(finish, this.options.pollMs);
+      this.wakeIdle = () => {
         this.woken = false;
-        done();
+        finish();
       };
     });
   }
 
+  /** Deletes jobs finished longer ago than the retention, at start and then hourly (idempotent, so every replica may). */
+  private async cleanUp(): Promise<void> {
+    if (Date.now() - this.lastCleanupAt < CLEANUP_EVERY_MS) return;
+    this.lastCleanupAt = Date.now();
+    const cutoff = new Date(Date.now() - this.options.retentionMs);
+    for (const status of ['completed', 'failed'] as const) {
+      const { deletedCount } = await this.deps.models.jobs.deleteMany({ status, finishedAt: { $lt: cutoff } });
+      if (deletedCount > 0) this.deps.log.info({ status, deletedCount }, 'import worker: deleted old import jobs');
+    }
+  }
+
+  /**
+   * Unfinished jobs (of one company), oldest first. One equality query per status rather than an
+   * `$in`: the local server hands equality filters to PostgreSQL (and its indexes), an `$in` it
+   * evaluates by reading every job.
+   */
+  private async unfinished(filter: { supplierCompanyId?: string }, limit: number): Promise<Array<Pick<ImportJobDoc, '_id' | 'supplierCompanyId' | 'createdAt'>>> {
+    const found = await Promise.all(
+      UNFINISHED.map((status) =>
+        this.deps.models.jobs
+          .find({ ...filter, status }, { _id: 1, supplierCompanyId: 1, createdAt: 1 })
+          .sort({ createdAt: 1, _id: 1 })
+          .limit(limit)
+          .lean<Array<Pick<ImportJobDoc, '_id' | 'supplierCompanyId' | 'createdAt'>>>(),
+      ),
+    );
+    return found
+      .flat()
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+      .slice(0, limit);
+  }
+
   /** Runs the oldest unfinished job of the first company no other runner holds. */
   private async runNext(): Promise<RunOutcome | 'idle'> {
-    const { jobs } = this.deps.models;
-    const pending = await jobs
-      .find({ status: { $in: UNFINISHED } }, { supplierCompanyId: 1 })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(200)
-      .lean();
+    const pending = await this.unfinished({}, 200);
     const companies = [...new Set(pending.map((job) => job.supplierCompanyId))];
     for (const companyId of companies) {
       if (this.stopped) return 'stopped';
@@ -171,11 +205,9 @@ export class ImportWorker {
 
   private async runCompany(companyId: string, lock: HeldLock): Promise<RunOutcome | 'idle'> {
     // Read again under the lock: the runner before us may have finished it meanwhile.
-    const job = await this.deps.models.jobs
-      .findOne({ supplierCompanyId: companyId, status: { $in: UNFINISHED } })
-      .sort({ createdAt: 1, _id: 1 })
-      .lean();
-    if (!job) return 'idle';
+    const [oldest] = await this.unfinished({ supplierCompanyId: companyId }, 1);
+    const job = oldest && (await this.deps.models.jobs.findById(oldest._id).lean<ImportJobDoc>());
+    if (!job || (job.status !== 'queued' && job.status !== 'running')) return 'idle';
     return this.runJob(job, lock);
   }
 
