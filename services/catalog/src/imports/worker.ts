@@ -190,7 +190,9 @@ export class ImportWorker {
     for (const companyId of companies) {
       if (this.stopped) return 'stopped';
       try {
-        return await this.locks.withLock(importLockKey(companyId), (lock) => this.runCompany(companyId, lock));
+        const outcome = await this.locks.withLock(importLockKey(companyId), (lock) => this.runCompany(companyId, lock));
+        // 'idle': its job was finished by the runner before us; the next company may have work.
+        if (outcome !== 'idle') return outcome;
       } catch (error) {
         if (error instanceof LockBusyError) continue;
         if (error instanceof LockLostError) {
