@@ -37,6 +37,11 @@ export const gatewayConfig = {
   HEALTH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 2_000 }),
   OPENAPI_CACHE_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   GATEWAY_INSTANCE: Type.String({ minLength: 1, default: `gateway-${process.pid}`, description: 'Shown in x-gateway-instance' }),
+  UPLOAD_BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 20 * 1024 * 1024,
+    description: `Largest body of an upload route (${'$'}{UPLOAD_ROUTES.join(', ')}); every other route keeps BODY_LIMIT_BYTES`,
+  }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     default: 30_000,
@@ -67,6 +72,12 @@ export const gatewayConfig = {
   }),
 } satisfies TProperties;
 
+/**
+ * Routes that take files rather than API bodies (a supplier's catalogue export): their body may
+ * be as large as UPLOAD_BODY_LIMIT_BYTES, which the service checks again with its own limit.
+ */
+export const UPLOAD_ROUTES = ['/api/v1/products/imports'] as const;
+
 export interface GatewaySettings {
   upstreamUrls: Record<string, string>;
   upstreamTimeoutMs: number;
@@ -78,6 +89,7 @@ export interface GatewaySettings {
   rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; apiKeyMax: number; namespace: string };
   denylistUnavailable: 'allow' | 'refuse';
   corsOrigins: string[];
+  uploadBodyLimitBytes: number;
 }
 
 export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
@@ -102,6 +114,7 @@ export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
       namespace: String(config.RATE_LIMIT_NAMESPACE),
     },
     denylistUnavailable: config.DENYLIST_UNAVAILABLE === 'refuse' ? 'refuse' : 'allow',
+    uploadBodyLimitBytes: Number(config.UPLOAD_BODY_LIMIT_BYTES),
     corsOrigins: String(config.CORS_ORIGINS)
       .split(',')
       .map((origin) => origin.trim())

@@ -20,6 +20,7 @@ beforeAll(async () => {
     // a loaded machine; the test waits for the transition itself.
     BREAKER_RESET_MS: 5000,
     GATEWAY_INSTANCE: 'gw-test',
+    UPLOAD_BODY_LIMIT_BYTES: 3 * 1024 * 1024,
   });
   base = urlOf(gateway);
 });
@@ -73,6 +74,19 @@ describe('routing', () => {
     const csv = await call('/api/v1/rfqs/items', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'name,quantity' });
     expect(csv.status).toBe(415);
     expect(csv.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    // An upload route takes files past the API limit (up to UPLOAD_BODY_LIMIT_BYTES): this 2 MB
+    // body reaches the service (whose stand-in has no such route)…
+    const body = 'sku,name\n'.repeat(200_000);
+    const upload = await call('/api/v1/products/imports', { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+    expect(upload.status).toBe(404);
+    expect(upload.body.error.message).not.toMatch(/larger than/);
+    // …the same body on any other route keeps the API limit…
+    const notAnUpload = await call('/api/v1/products/imports/x', { method: 'POST', headers: { 'content-type': 'text/csv' }, body });
+    expect(notAnUpload.status).toBe(413);
+    // …and an upload past its own limit is refused before anything is streamed.
+    const hugeUpload = await call('/api/v1/products/imports', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'sku,name\n'.repeat(450_000) });
+    expect(hugeUpload.status).toBe(413);
+    expect(hugeUpload.body.error.message).toBe(`Request body is larger than ${3 * 1024 * 1024} bytes`);
   });
 
   it('answers unknown routes with the 404 envelope, its own or the service’s', async () => {

@@ -90,7 +90,7 @@ describe('nginx → two gateways', () => {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = httpRequest(`${nginx.url}/api/v1/orders/items`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(3 * 1024 * 1024), 'x-request-id': 'req-too-large-1' },
+        headers: { 'content-type': 'application/json', 'content-length': String(30 * 1024 * 1024), 'x-request-id': 'req-too-large-1' },
       });
       req.on('response', (answer) => {
         resolve(answer);

@@ -6,7 +6,7 @@ import { Counter, Gauge } from 'prom-client';
 import { Agent, type Dispatcher } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, CORRELATION_ID_HEADER, ErrorCode, errorEnvelope, REQUEST_ID_HEADER } from '@foodxchange/service-kit';
-import { UPSTREAMS, type GatewaySettings } from '../upstreams.js';
+import { UPLOAD_ROUTES, UPSTREAMS, type GatewaySettings } from '../upstreams.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -166,13 +166,19 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   // Which replica answered (nginx balances two) is set in the same hook, early, so every reply
   // carries it, errors too. One synchronous hook: it runs on every request the gateway takes.
   const bodyLimit = app.config.BODY_LIMIT_BYTES;
-  const tooLargeMessage = `Request body is larger than ${bodyLimit} bytes`;
+  const uploadRoutes = new Set<string>(UPLOAD_ROUTES);
+  /** The largest body this request may carry: upload routes take files, everything else API bodies. */
+  const limitOf = (request: FastifyRequest) =>
+    request.method === 'POST' && uploadRoutes.has(request.url.split('?', 1)[0]!) ? settings.uploadBodyLimitBytes : bodyLimit;
+  const tooLarge = (limit: number) => new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${limit} bytes`);
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-gateway-instance', settings.instance);
     const length = request.headers['content-length'];
-    if (length !== undefined && Number(length) > bodyLimit && request.url.startsWith('/api/')) {
-      done(new AppError(413, ErrorCode.PAYLOAD_TOO_LARGE, tooLargeMessage));
-    } else done();
+    if (length !== undefined && request.url.startsWith('/api/')) {
+      const limit = limitOf(request);
+      if (Number(length) > limit) return done(tooLarge(limit));
+    }
+    done();
   });
 
   /**
@@ -184,6 +190,8 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
    */
   function limitStreamedBody(request: FastifyRequest, reply: FastifyReply, source: Readable): Readable {
     let received = 0;
+    const bodyLimit = limitOf(request);
+    const tooLargeMessage = `Request body is larger than ${bodyLimit} bytes`;
     const limited = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         received += chunk.length;
