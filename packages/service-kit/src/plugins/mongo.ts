@@ -22,6 +22,31 @@ export interface MongoOptions {
 }
 
 /**
+ * How many documents a read asks for in its first batch. FerretDB 1.24 holds one of its
+ * PostgreSQL pool connections for every cursor that is not yet exhausted, until the client's
+ * next getMore; ordinary concurrent reads of more than the default 101 documents can thereby
+ * take the whole pool, and the getMores that would free it then queue behind the stalled
+ * requests in our own connection pool — a deadlock between the two pools (infra/README.md,
+ * "Open cursors and FerretDB's pool"). Asking for everything in the first batch (the server
+ * still caps a batch at 16 MiB) lets FerretDB return the connection before it replies. On
+ * MongoDB 7 it only saves round trips.
+ */
+export const READ_BATCH_SIZE = 100_000;
+
+/**
+ * A stalled request gives up after this long instead of waiting forever: the driver drops the
+ * socket, the server cancels the request (and the cursors opened on it die with it).
+ */
+export const SOCKET_TIMEOUT_MS = 60_000;
+
+/** Every `find` of the connection's models reads in one batch unless it says otherwise. */
+function singleBatchReads(schema: mongoose.Schema): void {
+  schema.pre('find', function setBatchSize(this: mongoose.Query<unknown, unknown>) {
+    if (this.getOptions().batchSize === undefined) this.batchSize(READ_BATCH_SIZE);
+  });
+}
+
+/**
  * One connection per service to its own database. The URL carries directConnection=true so the
  * same string works against FerretDB locally and a single MongoDB 7 node (DESIGN.md rule 5).
  */
@@ -30,10 +55,12 @@ export async function connectMongo({ url, dbName }: MongoOptions): Promise<Conne
     dbName,
     serverSelectionTimeoutMS: 5000,
     maxPoolSize: 20,
+    socketTimeoutMS: SOCKET_TIMEOUT_MS,
     // Indexes are created explicitly (ensureIndexes) so start-up fails loudly when one can't be.
     autoIndex: false,
     autoCreate: true,
   });
+  connection.plugin(singleBatchReads);
   await connection.asPromise();
   return connection;
 }
