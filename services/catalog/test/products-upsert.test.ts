@@ -95,7 +95,7 @@ describe('upsertProductsBySku', () => {
     expect((recreated as { productId: string }).productId).not.toBe(listed.id);
   });
 
-  it('takes a thousand rows in one batch in seconds, and allLiveProducts walks them in _id order', async () => {
+  it('takes a thousand rows in one batch in seconds, and allLiveProducts walks every live product once, in batches', async () => {
     const company = companyId();
     const rows = Array.from({ length: 1200 }, (_, index) => row({ sku: `BULK-${index}`, name: `Bulk product ${index}` }));
     const started = Date.now();
@@ -113,7 +113,7 @@ describe('upsertProductsBySku', () => {
       expect(batch.length).toBeLessThanOrEqual(500);
       seen.push(...batch.map((product) => product._id));
     }
-    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
     const mine = new Set((await productsOfSupplier(server.productDeps, company)).map((p) => p._id));
     expect(mine.size).toBe(1200);
     expect(seen.filter((id) => mine.has(id))).toHaveLength(1200);

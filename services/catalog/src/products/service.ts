@@ -285,16 +285,26 @@ export async function productsOfSupplier(deps: Pick<ProductDeps, 'products'>, co
   return deps.products.find({ supplierCompanyId: companyId, status: 'active' }).select({ outbox: 0 }).sort({ _id: 1 }).lean<ProductRecord[]>();
 }
 
-/** Every live product in `_id` order, in batches of `batchSize` (the reindex reads through it). */
+/**
+ * Every live product, in batches of `batchSize` (the reindex reads through it), in the server's
+ * order. One cursor over one query: on the local Mongo-compatible server a sort is not pushed
+ * down, so keyset pages (`_id > last` sorted, limited) would each read and sort every product,
+ * and a full walk would cost the square of the catalogue's size.
+ */
 export async function* allLiveProducts(deps: Pick<ProductDeps, 'products'>, { batchSize = 1000 }: { batchSize?: number } = {}): AsyncGenerator<ProductRecord[]> {
-  let after: string | undefined;
-  for (;;) {
-    const filter = after === undefined ? { status: 'active' } : { status: 'active', _id: { $gt: after } };
-    const batch = await deps.products.find(filter).select({ outbox: 0 }).sort({ _id: 1 }).limit(batchSize).lean<ProductRecord[]>();
-    if (batch.length === 0) return;
-    yield batch;
-    if (batch.length < batchSize) return;
-    after = batch[batch.length - 1]!._id;
+  const cursor = deps.products.find({ status: 'active' }).select({ outbox: 0 }).batchSize(batchSize).lean<ProductRecord>().cursor();
+  let batch: ProductRecord[] = [];
+  try {
+    for await (const product of cursor) {
+      batch.push(product as ProductRecord);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    await cursor.close();
   }
 }
 
