@@ -62,7 +62,8 @@ function prng(seed: number): () => number {
 }
 const random = prng(20261201);
 const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
-const some = <T>(values: readonly T[], max: number): T[] => [...new Set(Array.from({ length: Math.floor(random() * (max + 1)) }, () => pick(values)))];
+const some = <T>(values: readonly T[], max: number): T[] =>
+  values.length === 0 ? [] : [...new Set(Array.from({ length: Math.floor(random() * (max + 1)) }, () => pick(values)))];
 
 const COUNTRIES = ['ES', 'IT', 'FR', 'DE', 'NL', 'PL', 'PT', 'GR', 'BE', 'DK', 'IE', 'GB', 'US', 'MA', 'TR', 'PE', 'CL', 'VN', 'TH', 'IN'];
 const MARKETS = ['EU', 'UK', 'US'];
@@ -373,7 +374,7 @@ try {
     { q: 'aubergine', sort: 'price_asc', currency: 'EUR' },
     { q: 'jalapeno' },
     { q: 'courgete' }, // a typo
-    { category: 'vegetables', origin: 'ES' },
+    { category: 'vegetables', origin: ['ES'] },
     { q: 'organic', storage: 'chilled', verifiedOnly: true },
     { q: 'strawberries', allergenFree: ['milk', 'nuts'] },
     { category: 'fruit.citrus', minPrice: 1, maxPrice: 8, currency: 'EUR' },
