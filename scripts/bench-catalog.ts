@@ -202,6 +202,15 @@ const cpuOf = (pids: Record<string, number>) => Object.fromEntries(Object.entrie
 const cpuPerRequest = (pids: Record<string, number>, before: Record<string, number>, requests: number) =>
   Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (cpuMsOfTree(pid) - before[name]!) / Math.max(requests, 1)]));
 
+/** The launcher's FerretDB, when this machine runs it (its pid file). */
+function ferretdbPid(): number | undefined {
+  try {
+    return Number(readFileSync(join(homedir(), '.cache', 'foodxchange', 'run', 'ferretdb', 'ferretdb.pid'), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The launcher's Elasticsearch, when this machine runs it (its pid file). */
 function elasticsearchPid(): number | undefined {
   try {
@@ -254,6 +263,21 @@ const kafka = new Kafka({ clientId: 'bench-catalog', brokers: infra.kafkaBrokers
 const producer = kafka.producer();
 const buyer = { authorization: `Bearer ${buyerToken}` };
 
+/** `pnpm --filter @foodxchange/catalog reindex` on this run's database and alias; its output. */
+function runReindex(): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('pnpm', ['--filter', '@foodxchange/catalog', 'reindex'], {
+      cwd: root,
+      env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB: dbName, ELASTICSEARCH_URL: infra.elasticsearchUrl, SEARCH_INDEX_ALIAS: alias, LOG_LEVEL: 'warn' },
+    });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.stderr.on('data', (chunk) => (text += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`reindex exited ${code}: ${text}`))));
+  });
+}
+
+let ferretCpuAtImport = 0;
 try {
   for (const [base, proc] of [
     [catalog, processes[0]!],
@@ -269,7 +293,17 @@ try {
     );
   }
   console.log(`catalog benchmark: ${SUPPLIERS} suppliers × ${PRODUCTS_PER_SUPPLIER} products, ${CONCURRENCY} concurrent clients, ${cpus().length} cores`);
-  const categories: Category[] = ((await (await fetch(`${gateway}/api/v1/categories`, { headers: buyer })).json()) as { data: { children: Category[] }[] }).data.flatMap((group) => group.children);
+  const taxonomy = await waitUntil(
+    'the categories through the gateway',
+    async () => {
+      const res = await fetch(`${gateway}/api/v1/categories`, { headers: buyer });
+      if (res.status !== 200) console.log(`  GET /categories answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      else return ((await res.json()) as { data: { children: Category[] }[] }).data;
+      return undefined;
+    },
+    60_000,
+  );
+  const categories: Category[] = taxonomy.flatMap((group) => group.children);
 
   // ---- suppliers: their company events, as the user service publishes them
   await producer.connect();
@@ -310,6 +344,7 @@ try {
 
   // ---- products through the bulk path: one NDJSON import per supplier
   const importStarted = performance.now();
+  ferretCpuAtImport = ferretdbPid() ? cpuMsOfTree(ferretdbPid()!) : 0;
   const jobs: { id: string; token: string }[] = [];
   const queue = [...suppliers];
   await Promise.all(
@@ -350,22 +385,29 @@ try {
 
   if (errorSamples.length > 0) console.log(`row errors of the generated data (a generator bug if any): ${JSON.stringify(errorSamples)}`);
   const indexedCount = async () => (await elastic.count({ index: alias, query: { bool: { filter: [{ term: { status: 'active' } }] } } })).count;
-  let lastReport = Date.now();
-  await waitUntil(
-    'every product in the index',
-    async () => {
-      const count = await indexedCount();
-      if (Date.now() - lastReport > 60_000) {
-        lastReport = Date.now();
-        console.log(`  … ${count} of ${imported} indexed after ${((performance.now() - importStarted) / 1000).toFixed(0)} s`);
-      }
-      return count >= imported;
-    },
-    3_600_000,
-    2000,
-  );
-  const indexSeconds = (performance.now() - importStarted) / 1000;
-  console.log(`search index caught up from the product events: ${imported} documents ${indexSeconds.toFixed(1)} s after the first import (${(imported / indexSeconds).toFixed(0)} docs/s end to end)`);
+  // The product events keep the index in step; how fast they do at this size is a figure of its
+  // own. The wait is bounded (BENCH_INDEX_WAIT_S): past it, the index is completed the way an
+  // operator would, with the reindex script (bulk from Mongo), and the backlog keeps draining.
+  const indexWaitMs = Number(process.env.BENCH_INDEX_WAIT_S ?? 180) * 1000;
+  const waitStarted = performance.now();
+  const countAtWait = await indexedCount();
+  let count = countAtWait;
+  while (count < imported && performance.now() - waitStarted < indexWaitMs) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    count = await indexedCount();
+  }
+  const eventSeconds = (performance.now() - importStarted) / 1000;
+  if (count >= imported) {
+    console.log(`search index caught up from the product events: ${imported} documents ${eventSeconds.toFixed(1)} s after the first import (${(imported / eventSeconds).toFixed(0)} docs/s end to end)`);
+  } else {
+    const rate = (count - countAtWait) / ((performance.now() - waitStarted) / 1000);
+    console.log(
+      `search index from the product events: ${count} of ${imported} documents ${eventSeconds.toFixed(0)} s after the first import ` +
+        `(${rate.toFixed(1)} docs/s over the last ${(indexWaitMs / 1000).toFixed(0)} s) — not caught up; completing it with the reindex script`,
+    );
+    console.log(`  ${(await runReindex()).trim().split('\n').at(-1)}`);
+  }
+  console.log(`FerretDB CPU since the import started: ${ferretdbPid() ? `${((cpuMsOfTree(ferretdbPid()!) - ferretCpuAtImport) / 1000).toFixed(0)} s` : 'n/a'} in ${((performance.now() - importStarted) / 1000).toFixed(0)} s`);
 
   // ---- search
   const queries: Record<string, string | number | boolean | string[]>[] = [
@@ -391,7 +433,12 @@ try {
   const probe = await fetch(searchUrl(gateway, 0), { headers: buyer });
   if (probe.status !== 200) throw new Error(`search answered ${probe.status}: ${await probe.text()}`);
   for (let i = 0; i < 3 * queries.length; i++) await fetch(searchUrl(catalog, i), { headers: buyer }); // warm up
-  const watched = { catalog: processes[0]!.child.pid!, gateway: processes[1]!.child.pid!, ...(elasticsearchPid() ? { elasticsearch: elasticsearchPid()! } : {}) };
+  const watched = {
+    catalog: processes[0]!.child.pid!,
+    gateway: processes[1]!.child.pid!,
+    ...(elasticsearchPid() ? { elasticsearch: elasticsearchPid()! } : {}),
+    ...(ferretdbPid() ? { ferretdb: ferretdbPid()! } : {}),
+  };
   const directSerial = await load((_, i) => () => fetch(searchUrl(catalog, i), { headers: buyer }), { workers: 1 });
   const serial = await load((_, i) => () => fetch(searchUrl(gateway, i), { headers: buyer }), { workers: 1 });
   const direct = await load((_, i) => () => fetch(searchUrl(catalog, i), { headers: buyer }));
@@ -479,16 +526,7 @@ try {
       if (!res || res.status !== 200 || !Array.isArray(body?.data)) swapFailures += 1;
     }
   })();
-  const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn('pnpm', ['--filter', '@foodxchange/catalog', 'reindex'], {
-      cwd: root,
-      env: { ...process.env, MONGO_URL: infra.mongoUrl, MONGO_DB: dbName, ELASTICSEARCH_URL: infra.elasticsearchUrl, SEARCH_INDEX_ALIAS: alias, LOG_LEVEL: 'warn' },
-    });
-    let text = '';
-    child.stdout.on('data', (chunk) => (text += chunk));
-    child.stderr.on('data', (chunk) => (text += chunk));
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`reindex exited ${code}: ${text}`))));
-  });
+  const output = await runReindex();
   reindexing = false;
   await searching;
   const docsPerSecond = Number(/(\d+) docs\/s/.exec(output)?.[1] ?? Number.NaN);
