@@ -35,9 +35,11 @@ export const READ_BATCH_SIZE = 100_000;
 
 /**
  * A stalled request gives up after this long instead of waiting forever: the driver drops the
- * socket, the server cancels the request (and the cursors opened on it die with it).
+ * socket, the server cancels the request (and the cursors opened on it die with it). Generous:
+ * a full scan of a 100,000-document collection on a busy local server took over a minute (the
+ * reindex's read of changed products failed at 60 s while the outbox relay kept it busy).
  */
-export const SOCKET_TIMEOUT_MS = 60_000;
+export const SOCKET_TIMEOUT_MS = 300_000;
 
 /** Every `find` of the connection's models reads in one batch unless it says otherwise. */
 function singleBatchReads(schema: mongoose.Schema): void {
