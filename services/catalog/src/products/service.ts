@@ -115,28 +115,13 @@ function prefixed(errors: FieldErrors, prefix: string): FieldErrors {
 // ---------------------------------------------------------------------------------------------
 // Shapes
 
-/** The fields a product's content is made of (what a change compares and what an event carries). */
-interface ContentFields {
-  sku: string;
-  name: string;
-  description?: string;
-  language: string;
-  translations?: Record<string, StoredTranslation>;
-  category: string;
-  originCountry: string;
-  unit: string;
-  moq: number;
-  currency: string;
-  priceTiers: StoredPriceTier[];
-  certifications: string[];
-  allergens: string[];
-  storage: string;
-}
-
 const CONTENT_FIELDS = [
   'sku', 'name', 'description', 'language', 'translations', 'category', 'originCountry', 'unit',
   'moq', 'currency', 'priceTiers', 'certifications', 'allergens', 'storage',
-] as const satisfies readonly (keyof ContentFields)[];
+] as const satisfies readonly (keyof ProductDoc)[];
+
+/** The fields a product's content is made of (what a change compares and what an event carries). */
+type ContentFields = Pick<ProductDoc, (typeof CONTENT_FIELDS)[number]>;
 
 function storedTiers(tiers: ProductInput['priceTiers']): StoredPriceTier[] {
   return tiers.map((tier) => ({ minQuantity: tier.minQuantity, unitPriceMinor: toMinorUnits(tier.unitPrice, tier.currency), currency: tier.currency }));
