@@ -17,12 +17,13 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { infraUp } from '../infra/src/index.js';
 import { launch, portOf, root, stopProcesses, type RunningProcess } from './platform.js';
+import { cpuMsOfTree } from './process-cpu.js';
 import { startTestIssuer } from '../packages/service-kit/src/testing.js';
 import { searchProducts } from '../services/catalog/src/search/search.js';
 import { buildEvent, toKafkaMessage, type EventData, type Topic } from '../packages/contracts/src/index.js';
@@ -176,28 +177,6 @@ const ms = (value: number) => value.toFixed(1);
 const row = (name: string, run: Run, extra = '') =>
   `| ${name} | ${run.count} | ${run.perSecond.toFixed(0)} | ${ms(run.p50)} | ${ms(run.p95)} | ${ms(run.p99)} | ${run.failures} |${extra ? ` ${extra} |` : ''}`;
 
-/** CPU milliseconds used so far by a process and its descendants (tsx runs node as a child). */
-function cpuMsOfTree(rootPid: number): number {
-  const byPid = new Map<number, { parent: number; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  let ticks = 0;
-  const pending = [rootPid];
-  while (pending.length > 0) {
-    const pid = pending.pop()!;
-    ticks += byPid.get(pid)?.ticks ?? 0;
-    for (const [child, info] of byPid) if (info.parent === pid) pending.push(child);
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
-}
 const cpuOf = (pids: Record<string, number>) => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOfTree(pid)]));
 const cpuPerRequest = (pids: Record<string, number>, before: Record<string, number>, requests: number) =>
   Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (cpuMsOfTree(pid) - before[name]!) / Math.max(requests, 1)]));

@@ -11,12 +11,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infraUp } from '../infra/src/index.js';
 import { launch, portOf, root, stopProcesses, type RunningProcess } from './platform.js';
 import { startNginx, type RunningNginx } from './nginx.js';
+import { cpuMsOfTree } from './process-cpu.js';
 import { startTestIssuer } from '../packages/service-kit/src/testing.js';
 
 // autocannon is a dev dependency of the gateway package (whose performance this measures).
@@ -48,29 +49,6 @@ async function waitLive(url: string, proc?: RunningProcess): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url} did not answer within 90 s`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-/** CPU milliseconds used so far by a process and all its descendants (tsx runs node as a child). */
-function cpuMsOfTree(rootPid: number): number {
-  const ticksByPid = new Map<number, { parent: number; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticksByPid.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  let ticks = 0;
-  const pending = [rootPid];
-  while (pending.length > 0) {
-    const pid = pending.pop()!;
-    ticks += ticksByPid.get(pid)?.ticks ?? 0;
-    for (const [child, info] of ticksByPid) if (info.parent === pid) pending.push(child);
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 interface Sample {
