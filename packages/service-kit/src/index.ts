@@ -71,6 +71,7 @@ export { connectMongo, ensureIndexes } from './plugins/mongo.js';
 export { ensureTopics, type EventBus } from './plugins/kafka.js';
 export {
   OutboxRelay,
+  outboxBucketOf,
   outboxEntry,
   outboxPlugin,
   OUTBOX_ENTRY_RETENTION_MS,
@@ -79,6 +80,7 @@ export {
   quarantineNotice,
   rawOutboxEntry,
   stageEvent,
+  stagedMarks,
   withStagedEvents,
   type EventContext,
   type OutboxEntry,

@@ -16,9 +16,13 @@ import {
   DELIVERED_RETENTION_MS,
   OUTBOX_ENTRY_RETENTION_MS,
   QUARANTINE_NOTICE_HEADER,
+  outboxBucketOf,
+  OutboxRelay,
+  outboxEntry,
   rawOutboxEntry,
   serviceKit,
   stageEvent,
+  stagedMarks,
   subscribe,
   type ServiceApp,
 } from '../src/index.js';
@@ -114,7 +118,7 @@ describe('an entry the broker refuses', () => {
         { _id: 'agg-2', verdict: 'x', outbox: [small(2)] },
         { _id: 'agg-3', verdict: 'x', outbox: [big(3), small(3)] },
         { _id: 'agg-4', verdict: 'x', outbox: [small(4)] },
-      ].map((doc) => ({ ...doc, outboxStagedAt: new Date() }));
+      ].map((doc) => ({ ...doc, ...stagedMarks(new Date()) }));
       await checks.insertMany(docs);
       app.events.published();
       await waitFor(() => ['small-1', 'small-2', 'small-3', 'small-4'].every((id) => idsOn(main.records).includes(id)), {
@@ -144,7 +148,7 @@ describe('an entry the broker refuses', () => {
       expect(JSON.parse(notice.value!)).toMatchObject({ notice: 'outbox-quarantine', service: 'kit-outbox', topic });
 
       // Later events still flow after the relay has given up on the big ones.
-      await checks.create({ _id: 'agg-5', verdict: 'x', outbox: [small(5)], outboxStagedAt: new Date() });
+      await checks.create({ _id: 'agg-5', verdict: 'x', outbox: [small(5)], ...stagedMarks(new Date()) });
       app.events.published();
       await waitFor(() => idsOn(main.records).includes('small-5'), { what: 'a later event delivered' });
       expect(idsOn(main.records)).not.toContain('big-1');
@@ -242,6 +246,49 @@ describe('order and ownership', () => {
       await waitFor(() => idsOn(reader.records).includes(marker.id), { what: 'the new event delivered' });
       expect(idsOn(reader.records)).not.toContain(event.id);
     } finally {
+      await reader.stop();
+    }
+  });
+});
+
+describe('finding work without reading the whole collection', () => {
+  it('looks staged documents up by their staging minute, and a sweep finds a write that set none', async () => {
+    const app = await producerWith();
+    await app.events.relay.stop();
+    const checks = checksOf(app);
+    const producer = kafka.producer();
+    await producer.connect();
+    // A relay of its own, so the sweep interval is the test's: one sweep now, the next in an hour.
+    const relay = new OutboxRelay(producer, app.mongo, app.log, { pollIntervalMs: 3600_000, sweepIntervalMs: 3600_000 }, testTopic);
+    relay.register(checks);
+    const reader = await readTopicFromNow(TOPIC);
+    try {
+      await relay.flush(); // the first pass: a sweep of the range
+      const staged = await stage(app, `minute-${uniqueSuffix()}`, false);
+      await relay.flush();
+      await waitFor(() => idsOn(reader.records).includes(staged.id), { what: 'the staged event delivered' });
+      const stagedDoc = await checks.findById(staged.subject).lean();
+      expect(stagedDoc?.outboxBucket).toBe(outboxBucketOf(stagedDoc!.outboxStagedAt!));
+      const marker = await app.mongo.collection('outbox_delivered').findOne({ _id: staged.id as never });
+      expect(marker?.bucket).toBe(outboxBucketOf(new Date(stagedDoc!.outbox[0]!.createdAt)));
+
+      // A writer that sets the time but no minute (an older replica during a rolling deploy):
+      // the passes between sweeps ask by minute, so they do not see it…
+      const legacyId = `legacy-${uniqueSuffix()}`;
+      const { entry } = outboxEntry(TOPIC, legacyId, { ...sampleEventData[TOPIC], checkId: legacyId }, app.events.context());
+      await checks.collection.insertOne({ _id: legacyId as never, verdict: 'passed', outbox: [entry], outboxStagedAt: entry.createdAt });
+      await relay.flush();
+      expect(idsOn(reader.records)).not.toContain(entry.id);
+      // …and the next sweep does.
+      await app.mongo
+        .collection('outbox_watermarks')
+        .updateOne({ _id: 'checks' as never }, { $set: { sweptFrom: new Date(Date.now() - 2 * 3600_000) } });
+      await relay.flush();
+      await waitFor(() => idsOn(reader.records).includes(entry.id), { what: 'the unmarked write delivered by the sweep' });
+      expect(idsOn(reader.records).filter((id) => id === staged.id || id === entry.id)).toHaveLength(2);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
       await reader.stop();
     }
   });

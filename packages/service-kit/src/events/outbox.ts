@@ -23,6 +23,25 @@ export interface OutboxFields {
   outbox: OutboxEntry[];
   /** When this document last staged events: how the relay finds work without writing here. */
   outboxStagedAt?: Date | null;
+  /** The UTC minute of outboxStagedAt (outboxBucketOf): what the relay looks documents up by. */
+  outboxBucket?: string | null;
+}
+
+/**
+ * The staging minute a relay looks documents up by, e.g. `2026-12-01T14:39`. The relay asks for
+ * each minute since its watermark by equality because the local server cannot serve a range
+ * (`outboxStagedAt >= since` decodes every document of the collection: 27 s a pass at 100,000
+ * products) while an equality on an indexed field is served by the launcher's GIN companions.
+ */
+export function outboxBucketOf(at: Date): string {
+  return at.toISOString().slice(0, 16);
+}
+
+const BUCKET_MS = 60_000;
+
+/** The fields a write that stages events at `at` sets beside its entries (every staging path uses it). */
+export function stagedMarks(at: Date): { outboxStagedAt: Date; outboxBucket: string } {
+  return { outboxStagedAt: at, outboxBucket: outboxBucketOf(at) };
 }
 
 /**
@@ -58,8 +77,10 @@ export function outboxPlugin(schema: Schema): void {
   schema.add({
     outbox: { type: [OutboxEntrySchema], default: [] },
     outboxStagedAt: { type: Date, default: null },
+    outboxBucket: { type: String, default: null },
   });
   schema.index({ outboxStagedAt: 1 });
+  schema.index({ outboxBucket: 1 });
 }
 
 /** Builds and validates the CloudEvent and turns it into an outbox entry. */
@@ -127,7 +148,7 @@ export function stageEvent<T extends Topic>(
     doc.outbox = doc.outbox.filter((old) => old.createdAt.getTime() >= cutoff);
   }
   doc.outbox.push(entry);
-  doc.outboxStagedAt = entry.createdAt;
+  Object.assign(doc, stagedMarks(entry.createdAt));
   return event;
 }
 
@@ -143,7 +164,7 @@ export function withStagedEvents(
   return {
     ...update,
     $push: { ...((update.$push as object) ?? {}), outbox: { $each: entries } },
-    $set: { ...(update.$set ?? {}), outboxStagedAt: stagedAt },
+    $set: { ...(update.$set ?? {}), ...stagedMarks(stagedAt) },
   };
 }
 
@@ -156,6 +177,8 @@ interface StagedDoc {
 
 interface DeliveredMarker {
   _id: string;
+  /** The staging minute of the entry it marks: a pass looks its markers up by the minutes it read. */
+  bucket?: string;
   deliveredAt: Date;
   expiresAt: Date;
 }
@@ -163,6 +186,8 @@ interface DeliveredMarker {
 interface RelayWatermark {
   _id: string;
   scannedFrom: Date;
+  /** When the last range sweep of this collection began (see RelayOptions.sweepIntervalMs). */
+  sweptFrom?: Date;
 }
 
 /** Sends of one entry that failed for a reason of its own (not a broker outage). */
@@ -201,11 +226,11 @@ interface RelayLease {
 }
 
 const DeliveredSchema = new Schema<DeliveredMarker>(
-  { _id: String, deliveredAt: Date, expiresAt: { type: Date, index: true } },
+  { _id: String, bucket: { type: String, index: true }, deliveredAt: Date, expiresAt: { type: Date, index: true } },
   { collection: 'outbox_delivered', versionKey: false },
 );
 const WatermarkSchema = new Schema<RelayWatermark>(
-  { _id: String, scannedFrom: Date },
+  { _id: String, scannedFrom: Date, sweptFrom: Date },
   { collection: 'outbox_watermarks', versionKey: false },
 );
 const FailureSchema = new Schema<SendFailure>(
@@ -252,6 +277,17 @@ export interface RelayOptions {
   overlapMs?: number;
   /** How long a delivery is remembered; at least as long as entries stay in their aggregate. */
   deliveredRetentionMs?: number;
+  /**
+   * A pass looks documents up minute by minute since its watermark; behind by more than this
+   * (a relay down for hours, a first start), it reads the range at once instead.
+   */
+  maxBucketSpanMs?: number;
+  /**
+   * How often a pass reads the range `outboxStagedAt >= since-last-sweep` instead of the minutes
+   * (and each relay's first pass does): the safety net for documents whose writer set no minute,
+   * such as a replica of an older version during a rolling deploy. One scan of the collection.
+   */
+  sweepIntervalMs?: number;
   /** Failed sends of one entry (for a reason of its own) before it is quarantined. */
   maxAttempts?: number;
   /** How long one relay may hold the publishing lease without renewing it (a dead holder's delay). */
@@ -318,6 +354,10 @@ export class OutboxRelay {
   private readonly quarantine: Model<QuarantinedEntry>;
   private readonly leases: Model<RelayLease>;
   private readonly owner: string;
+  /** Deliveries before this may carry markers without a staging minute (an older relay wrote them). */
+  private readonly createdAt = new Date();
+  /** Collections this relay has swept once (its first pass over each reads the range). */
+  private readonly swept = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -404,7 +444,7 @@ export class OutboxRelay {
     const retention = this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS;
     const recent = entries.filter((entry) => Date.now() - new Date(entry.createdAt).getTime() < retention);
     if (recent.length === 0) return new Set();
-    const sent = await this.settledIds(recent.map((entry) => entry.id));
+    const sent = await this.settledIds(recent, new Date(8.64e15));
     return new Set(recent.filter((entry) => !sent.has(entry.id)).map((entry) => entry.id));
   }
 
@@ -523,13 +563,54 @@ export class OutboxRelay {
     await this.leases.deleteOne({ _id: 'relay', owner: this.owner }).catch(() => undefined);
   }
 
-  /** Ids already delivered or quarantined: both are settled as far as a pass is concerned. */
-  private async settledIds(ids: string[]): Promise<Set<string>> {
-    const [delivered, quarantined] = await Promise.all([
-      this.delivered.find({ _id: { $in: ids } }).select({ _id: 1 }).lean(),
-      this.quarantine.find({ _id: { $in: ids } }).select({ _id: 1 }).lean(),
+  /**
+   * Ids of these entries already delivered or quarantined: both are settled as far as a pass is
+   * concerned. Delivered markers are looked up by the entries' staging minutes (equality, served
+   * by an index on the local server, unlike `$in` on ids, which reads every marker); only entries
+   * staged before `unbucketedBefore` that are not found that way are looked up by id, as their
+   * markers may predate the minute field. The quarantine is small: by id.
+   */
+  private async settledIds(entries: readonly Pick<OutboxEntry, 'id' | 'createdAt'>[], unbucketedBefore: Date): Promise<Set<string>> {
+    const wanted = new Set(entries.map((entry) => entry.id));
+    const settled = new Set<string>();
+    const buckets = new Set(entries.map((entry) => outboxBucketOf(new Date(entry.createdAt))));
+    for (const bucket of buckets) {
+      for (const marker of await this.delivered.find({ bucket }).select({ _id: 1 }).lean()) {
+        if (wanted.has(marker._id)) settled.add(marker._id);
+      }
+    }
+    const unfoundOld = entries
+      .filter((entry) => !settled.has(entry.id) && new Date(entry.createdAt).getTime() < unbucketedBefore.getTime())
+      .map((entry) => entry.id);
+    const pendingIds = [...wanted].filter((id) => !settled.has(id));
+    const [legacy, quarantined] = await Promise.all([
+      unfoundOld.length > 0 ? this.delivered.find({ _id: { $in: unfoundOld } }).select({ _id: 1 }).lean() : [],
+      pendingIds.length > 0 ? this.quarantine.find({ _id: { $in: pendingIds } }).select({ _id: 1 }).lean() : [],
     ]);
-    return new Set([...delivered, ...quarantined].map((doc) => doc._id));
+    for (const doc of [...legacy, ...quarantined]) settled.add(doc._id);
+    return settled;
+  }
+
+  /** Documents whose staging minute is `since`'s or later, up to now (and a little past, for clocks ahead). */
+  private async docsByBucket(model: OutboxModel, since: Date, overlap: number): Promise<StagedDoc[]> {
+    const docs = new Map<string, StagedDoc>();
+    const first = Math.floor(since.getTime() / BUCKET_MS) * BUCKET_MS;
+    // The end is read again after each query: a document re-staged meanwhile moved to a later minute.
+    for (let at = first; at <= Date.now() + Math.min(overlap, BUCKET_MS); at += BUCKET_MS) {
+      const found = (await model
+        .find({ outboxBucket: outboxBucketOf(new Date(at)) })
+        .select({ outbox: 1 })
+        .lean()) as unknown as StagedDoc[];
+      for (const doc of found) docs.set(String(doc._id), doc);
+    }
+    return [...docs.values()];
+  }
+
+  /** Whether this pass over a collection reads the range (see RelayOptions.sweepIntervalMs). */
+  private sweepDue(collectionName: string, watermark: RelayWatermark | null, now: Date): boolean {
+    if (!watermark || !this.swept.has(collectionName)) return true;
+    const sweptFrom = watermark.sweptFrom?.getTime() ?? 0;
+    return now.getTime() - sweptFrom >= (this.options.sweepIntervalMs ?? 3600_000);
   }
 
   private async passOver(model: OutboxModel): Promise<number> {
@@ -537,12 +618,18 @@ export class OutboxRelay {
     const watermarkId = model.collection.collectionName;
     const watermark = await this.watermarks.findById(watermarkId).lean();
     const overlap = this.options.overlapMs ?? 60_000;
-    const since = new Date((watermark?.scannedFrom.getTime() ?? 0) - overlap);
+    const scannedFrom = watermark?.scannedFrom.getTime() ?? 0;
+    const sweep = this.sweepDue(watermarkId, watermark, passStartedAt);
+    // A sweep looks back to the previous sweep, a normal pass to the previous pass.
+    const since = new Date(Math.min(scannedFrom, sweep ? (watermark?.sweptFrom?.getTime() ?? scannedFrom) : scannedFrom) - overlap);
+    const ranged = sweep || passStartedAt.getTime() - since.getTime() > (this.options.maxBucketSpanMs ?? 6 * 3600_000);
 
-    const docs = (await model
-      .find({ outboxStagedAt: { $gte: since } })
-      .select({ outbox: 1 })
-      .lean()) as unknown as StagedDoc[];
+    const docs = ranged
+      ? ((await model
+          .find({ outboxStagedAt: { $gte: since } })
+          .select({ outbox: 1 })
+          .lean()) as unknown as StagedDoc[])
+      : await this.docsByBucket(model, since, overlap);
     // Per aggregate, in the document's own array order: the order its writes staged them in.
     const byAggregate = docs
       .map((doc) => ({
@@ -553,7 +640,10 @@ export class OutboxRelay {
     let published = 0;
     let complete = true;
     if (byAggregate.length > 0) {
-      const settled = await this.settledIds(byAggregate.flatMap((aggregate) => aggregate.entries.map((entry) => entry.id)));
+      const settled = await this.settledIds(
+        byAggregate.flatMap((aggregate) => aggregate.entries),
+        this.createdAt,
+      );
       const pending = byAggregate
         .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
         .filter((aggregate) => aggregate.entries.length > 0);
@@ -578,7 +668,12 @@ export class OutboxRelay {
     }
     // Only a pass that got everything out (or quarantined it) moves the watermark on.
     if (complete) {
-      await this.watermarks.updateOne({ _id: watermarkId }, { $set: { scannedFrom: passStartedAt } }, { upsert: true });
+      await this.watermarks.updateOne(
+        { _id: watermarkId },
+        { $set: { scannedFrom: passStartedAt, ...(sweep ? { sweptFrom: passStartedAt } : {}) } },
+        { upsert: true },
+      );
+      if (sweep) this.swept.add(watermarkId);
     }
     return published;
   }
@@ -689,7 +784,7 @@ export class OutboxRelay {
     const expiresAt = new Date(now.getTime() + (this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS));
     try {
       await this.delivered.insertMany(
-        entries.map((entry) => ({ _id: entry.id, deliveredAt: now, expiresAt })),
+        entries.map((entry) => ({ _id: entry.id, bucket: outboxBucketOf(new Date(entry.createdAt)), deliveredAt: now, expiresAt })),
         { ordered: false },
       );
     } catch (error) {

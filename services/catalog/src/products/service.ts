@@ -6,6 +6,7 @@ import {
   isDuplicateKeyError,
   outboxEntry,
   stageEvent,
+  stagedMarks,
   OUTBOX_ENTRY_RETENTION_MS,
   type AggregateLocks,
   type EventContext,
@@ -42,7 +43,7 @@ export interface ProductEditor extends Actor {
 }
 
 /** A product as stored, without its outbox (what productsOfSupplier and allLiveProducts give). */
-export type ProductRecord = Omit<ProductDoc, 'outbox' | 'outboxStagedAt'>;
+export type ProductRecord = Omit<ProductDoc, 'outbox' | 'outboxStagedAt' | 'outboxBucket'>;
 
 // ---------------------------------------------------------------------------------------------
 // Checks the schema cannot express
@@ -537,7 +538,7 @@ export async function upsertProductsBySku(
         updatedAt: now,
       };
       const { entry } = outboxEntry(TOPICS.productCreated, productId, productSnapshot(record, company?.name), context);
-      operations.push({ insertOne: { document: { ...record, outbox: [entry], outboxStagedAt: entry.createdAt } as ProductDoc } });
+      operations.push({ insertOne: { document: { ...record, outbox: [entry], ...stagedMarks(entry.createdAt) } as ProductDoc } });
       planned.push({ index, kind: 'created', productId, entryId: entry.id, record });
       return;
     }
@@ -558,6 +559,7 @@ export async function upsertProductsBySku(
     if (!content.translations) delete record.translations;
     delete (record as Partial<ProductDoc>).outbox;
     delete (record as Partial<ProductDoc>).outboxStagedAt;
+    delete (record as Partial<ProductDoc>).outboxBucket;
     const { entry } = outboxEntry(TOPICS.productUpdated, stored._id, { ...productSnapshot(record, company?.name), changedFields }, context);
     const unset: Record<string, 1> = {};
     if (!content.description && stored.description !== undefined) unset.description = 1;
@@ -572,7 +574,7 @@ export async function upsertProductsBySku(
             updatedBy: actor.userId,
             updatedAt: now,
             outbox: prunedOutbox(stored.outbox, entry),
-            outboxStagedAt: entry.createdAt,
+            ...stagedMarks(entry.createdAt),
           },
           ...(Object.keys(unset).length ? { $unset: unset } : {}),
         },
