@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { dlqTopic, parseEvent, type FoodXchangeEvent, type Topic } from '@foodxchange/contracts';
 import { backoffDelay, isRetryable, sleep } from './backoff.js';
@@ -67,7 +67,24 @@ export interface RawSubscription {
   handler: RawMessageHandler;
 }
 
-export type AnySubscription = Subscription | RawSubscription;
+export type BatchEventHandler<T extends Topic> = (events: FoodXchangeEvent<T>[], context: EventHandlerContext) => Promise<void>;
+
+/**
+ * A handler that takes the events of one partition several at a time (see subscribeBatch). It
+ * keeps no processed-event claims: it must be idempotent by itself.
+ */
+export interface BatchSubscription<T extends Topic = Topic> {
+  topic: T;
+  raw?: false;
+  batch: true;
+  name: string;
+  mode: 'shared';
+  /** At most this many events per call. */
+  maxEvents: number;
+  handler: BatchEventHandler<T>;
+}
+
+export type AnySubscription = Subscription | RawSubscription | BatchSubscription;
 
 export interface SubscribeOptions {
   /** Defaults to `<topic>.handler`; give one when a service has several handlers for a topic. */
@@ -95,6 +112,32 @@ export function subscribeBroadcast<T extends Topic>(
   options: SubscribeOptions = {},
 ): Subscription {
   return { topic, name: handlerName(topic, options), mode: 'broadcast', handler: handler as unknown as EventHandler<Topic> };
+}
+
+export interface SubscribeBatchOptions extends SubscribeOptions {
+  /** At most this many events per call; default 500. */
+  maxEvents?: number;
+}
+
+/**
+ * For a handler that is idempotent by itself: every write it makes carries the aggregate's version
+ * and the store refuses an older one (Elasticsearch external versions), so a redelivered or
+ * reordered event changes nothing. Such a handler needs no processed-event claim — two writes to
+ * the local server per event, which bound a one-event-at-a-time consumer to tens of events a
+ * second — and takes the events of a partition in fetched batches, in offset order, to write them
+ * in one request. A failing batch is retried with backoff like one event; when its retries run
+ * out, its events are handled one by one, so only the ones that still fail go to `<topic>.dlq`.
+ * A topic's handlers in a service are all batch handlers or none.
+ */
+export function subscribeBatch<T extends Topic>(topic: T, handler: BatchEventHandler<T>, options: SubscribeBatchOptions = {}): BatchSubscription {
+  return {
+    topic,
+    batch: true,
+    name: handlerName(topic, options),
+    mode: 'shared',
+    maxEvents: options.maxEvents ?? 500,
+    handler: handler as unknown as BatchEventHandler<Topic>,
+  };
 }
 
 export function subscribeRaw(topic: string, handler: RawMessageHandler, options: SubscribeOptions = {}): RawSubscription {
@@ -280,6 +323,9 @@ export class EventConsumer {
       if (onTopic.some((other) => Boolean(other.raw) !== Boolean(subscription.raw))) {
         throw new Error(`${subscription.topic} has raw and event handlers: a topic holds one or the other`);
       }
+      if (onTopic.some((other) => isBatch(other) !== isBatch(subscription))) {
+        throw new Error(`${subscription.topic} has batch and single-event handlers: make them all one kind`);
+      }
       onTopic.push(subscription);
       this.handlers.set(subscription.topic, onTopic);
     }
@@ -344,7 +390,10 @@ export class EventConsumer {
     await this.consumer.subscribe({ topics: brokerTopics, fromBeginning: this.options.fromBeginning });
     await this.consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.handle(payload),
+      // Offsets are resolved here, message by message (or batch handler call by call), exactly
+      // as kafkajs's own eachMessage loop does: a stop mid-batch leaves the rest unresolved.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleFetched(payload),
     });
     this.state = 'running';
     this.cleanupTimer = setInterval(() => void this.cleanup().catch(() => undefined), 60 * 60 * 1000);
@@ -442,7 +491,105 @@ export class EventConsumer {
     }
   }
 
-  private async handle(payload: EachMessagePayload): Promise<void> {
+  /** One fetched batch of a partition: message by message, or in chunks for batch handlers. */
+  private async handleFetched(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    const subscriptions = this.handlers.get(batch.topic.slice(this.prefix.length));
+    const batchHandlers = subscriptions?.filter(isBatch) ?? [];
+    if (batchHandlers.length > 0) {
+      const maxEvents = Math.min(...batchHandlers.map((subscription) => subscription.maxEvents));
+      for (let at = 0; at < batch.messages.length; at += maxEvents) {
+        if (!isRunning() || isStale()) return;
+        const chunk = batch.messages.slice(at, at + maxEvents);
+        await this.handleChunk(batchHandlers, batch.topic, batch.partition, chunk, payload.heartbeat);
+        resolveOffset(chunk[chunk.length - 1]!.offset);
+        await commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      }
+      return;
+    }
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      await this.handle({ topic: batch.topic, partition: batch.partition, message, heartbeat: payload.heartbeat, pause: payload.pause });
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await payload.heartbeat();
+    }
+  }
+
+  /** Hands a chunk of one partition's events to each batch handler (poison messages dead-lettered first). */
+  private async handleChunk(
+    subscriptions: BatchSubscription[],
+    brokerTopic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    beat: () => Promise<void>,
+  ): Promise<void> {
+    const topic = brokerTopic.slice(this.prefix.length);
+    const heartbeat = () => beat().catch((error) => this.app.log.debug({ err: error, topic, partition }, 'heartbeat refused'));
+    const beating = setInterval(() => void heartbeat(), this.heartbeatIntervalMs);
+    try {
+      const parsed: { event: FoodXchangeEvent; message: KafkaMessage }[] = [];
+      for (const message of messages) {
+        try {
+          parsed.push({ event: parseEvent(message.value, topic as Topic), message });
+        } catch (error) {
+          this.app.log.warn({ topic, partition, offset: message.offset, err: error }, 'poison message: dead-lettering without retry');
+          await this.deadLetter(topic, partition, message, error, 0);
+        }
+      }
+      if (parsed.length === 0) return;
+      for (const subscription of subscriptions) await this.runBatch(subscription, parsed, topic, partition, heartbeat);
+    } finally {
+      clearInterval(beating);
+    }
+  }
+
+  /** Retries a batch handler with backoff; past its retries, one event at a time (only those failing then are dead-lettered). */
+  private async runBatch(
+    subscription: BatchSubscription,
+    items: { event: FoodXchangeEvent; message: KafkaMessage }[],
+    topic: string,
+    partition: number,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const last = items[items.length - 1]!;
+    const log = this.app.log.child({ topic, handler: subscription.name, events: items.length, ...(items.length === 1 ? { eventId: last.event.id } : {}) });
+    let failure: unknown;
+    let attempts = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      attempts = attempt;
+      try {
+        await subscription.handler(
+          items.map((item) => item.event),
+          { app: this.app, log, topic, partition, offset: last.message.offset, attempt, heartbeat },
+        );
+        for (let n = 0; n < items.length; n += 1) this.options.onOutcome?.(topic, 'processed');
+        return;
+      } catch (error) {
+        if (this.stopping.signal.aborted) throw error; // not resolved: redelivered after restart
+        failure = error;
+        if (!isRetryable(error) || attempt >= this.options.maxAttempts) break;
+        log.warn({ err: error, attempt }, 'batch handler failed: retrying');
+        this.options.onOutcome?.(topic, 'retried');
+        await sleep(backoffDelay(attempt, this.options.backoffMs), this.stopping.signal);
+      }
+    }
+    if (items.length > 1) {
+      log.warn({ err: failure }, 'batch handler keeps failing: handling its events one by one');
+      for (const item of items) await this.runBatch(subscription, [item], topic, partition, heartbeat);
+      return;
+    }
+    if (this.options.deadLetter === false) {
+      log.error({ err: failure }, 'handler failed: skipping the event');
+      this.options.onOutcome?.(topic, 'failed');
+      return;
+    }
+    log.error({ err: failure }, 'handler failed: dead-lettering');
+    await this.deadLetter(topic, partition, last.message, failure, attempts, subscription.name);
+  }
+
+  private async handle(payload: Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat' | 'pause'>): Promise<void> {
     const { topic: brokerTopic, partition, message } = payload;
     const topic = brokerTopic.slice(this.prefix.length);
     const subscriptions = this.handlers.get(topic);
@@ -656,4 +803,8 @@ export class EventConsumer {
     });
     this.options.onOutcome?.(topic, 'dead-lettered');
   }
+}
+
+function isBatch(subscription: AnySubscription): subscription is BatchSubscription {
+  return (subscription as BatchSubscription).batch === true;
 }
