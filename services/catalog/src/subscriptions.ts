@@ -1,5 +1,5 @@
 import { TOPICS, type Topic } from '@foodxchange/contracts';
-import { subscribe, subscribeBroadcast, type Subscription } from '@foodxchange/service-kit';
+import { subscribe, subscribeBatch, subscribeBroadcast, type AnySubscription } from '@foodxchange/service-kit';
 import {
   onCertificationAdded,
   onCertificationWithdrawn,
@@ -12,7 +12,7 @@ import {
 } from './companies/events.js';
 import { onProductChangedForCache } from './products/events.js';
 import { onRfqCreated } from './matching/events.js';
-import { onProductChanged } from './search/events.js';
+import { onProductsChanged } from './search/events.js';
 
 /** Topics this service publishes (created at start-up) and the topic → handler lines it consumes. */
 export const publishes: readonly Topic[] = [
@@ -21,7 +21,7 @@ export const publishes: readonly Topic[] = [
   TOPICS.rfqMatched,
 ];
 
-export const subscriptions: readonly Subscription[] = [
+export const subscriptions: readonly AnySubscription[] = [
   // company read copies (from the user service)
   subscribe(TOPICS.companyCreated, onCompanyCreated, { name: 'company.created.copy' }),
   subscribe(TOPICS.companyUpdated, onCompanyUpdated, { name: 'company.updated.copy' }),
@@ -35,10 +35,10 @@ export const subscriptions: readonly Subscription[] = [
   subscribeBroadcast(TOPICS.productUpdated, onProductChangedForCache, { name: 'product.updated.cache' }),
   subscribeBroadcast(TOPICS.productDeleted, onProductChangedForCache, { name: 'product.deleted.cache' }),
 
-  // the product index
-  subscribe(TOPICS.productCreated, onProductChanged, { name: 'product.created.search-index' }),
-  subscribe(TOPICS.productUpdated, onProductChanged, { name: 'product.updated.search-index' }),
-  subscribe(TOPICS.productDeleted, onProductChanged, { name: 'product.deleted.search-index' }),
+  // the product index: batch handlers, idempotent by the products' versions (search/events.ts)
+  subscribeBatch(TOPICS.productCreated, onProductsChanged, { name: 'product.created.search-index' }),
+  subscribeBatch(TOPICS.productUpdated, onProductsChanged, { name: 'product.updated.search-index' }),
+  subscribeBatch(TOPICS.productDeleted, onProductsChanged, { name: 'product.deleted.search-index' }),
 
   // matching
   subscribe(TOPICS.rfqCreated, onRfqCreated, { name: 'rfq.created.matching' }),

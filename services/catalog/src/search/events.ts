@@ -4,23 +4,38 @@ import type { IndexableProduct } from './index-documents.js';
 import { indexLoaded, indexProducts } from './indexer.js';
 
 /**
- * The product index's consumers of `product.*` (shared: one replica handles each event). An event
- * carries the product's full snapshot and version, which is indexed as it is (no read of the
- * product; the external version refuses a snapshot older than the index's document); an event
- * without a version makes the indexer read the product's current state instead. A deleted product
- * becomes its deleted marker and leaves search. Elasticsearch being away does not fail the event:
- * the product is recorded as pending and caught up later.
+ * The product index's consumers of `product.*` (shared: one replica handles each event), batch
+ * handlers: the events of a partition arrive several at a time and are written in one bulk
+ * request. They keep no processed-event claims because every write is idempotent by itself: an
+ * event carries the product's full snapshot and version, indexed with that version as an
+ * external version, so a redelivered or older snapshot is refused by Elasticsearch and changes
+ * nothing. An event without a version makes the indexer read the product's current state
+ * instead. A deleted product becomes its deleted marker and leaves search. Elasticsearch being
+ * away does not fail the events: the products are recorded as pending and caught up later.
  */
 type ProductEvent = FoodXchangeEvent<'product.created'> | FoodXchangeEvent<'product.updated'>;
+type AnyProductEvent = ProductEvent | FoodXchangeEvent<'product.deleted'>;
 
-export async function onProductChanged(event: ProductEvent | FoodXchangeEvent<'product.deleted'>, context: EventHandlerContext): Promise<void> {
+export async function onProductsChanged(events: AnyProductEvent[], context: EventHandlerContext): Promise<void> {
   const indexer = context.app.productSearch.indexer;
-  const snapshot = snapshotOf(context.topic, event);
-  await (snapshot ? indexLoaded(indexer, [snapshot]) : indexProducts(indexer, [event.data.productId]));
+  // Of several events of one product in a batch only the newest snapshot needs writing.
+  const newest = new Map<string, IndexableProduct>();
+  const toRead = new Set<string>();
+  for (const event of events) {
+    const snapshot = snapshotOf(context.topic, event);
+    if (!snapshot) {
+      toRead.add(event.data.productId);
+      continue;
+    }
+    const held = newest.get(snapshot._id);
+    if (!held || held.version <= snapshot.version) newest.set(snapshot._id, snapshot);
+  }
+  if (newest.size > 0) await indexLoaded(indexer, [...newest.values()]);
+  if (toRead.size > 0) await indexProducts(indexer, [...toRead]);
 }
 
 /** The product as the index reads it, from an event that carries enough of it; else undefined. */
-export function snapshotOf(topic: string, event: ProductEvent | FoodXchangeEvent<'product.deleted'>): IndexableProduct | undefined {
+export function snapshotOf(topic: string, event: AnyProductEvent): IndexableProduct | undefined {
   if (event.data.version === undefined) return undefined;
   if (topic === 'product.deleted') {
     const data = (event as FoodXchangeEvent<'product.deleted'>).data;
