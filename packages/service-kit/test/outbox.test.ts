@@ -2,7 +2,8 @@
  * The outbox relay under faults, against the launcher's real Mongo-compatible server and Kafka:
  * an entry the broker refuses is quarantined without holding back anything else, one
  * aggregate's events leave in staging order, two replicas' relays never both send an entry, old
- * deliveries stay remembered as long as their entries, and a relay killed between send and
+ * deliveries stay remembered as long as their entries, work is found by staging slot (a sweep
+ * and whole-overlap passes catch unmarked and late writes), and a relay killed between send and
  * marker re-sends an event that the consumer then handles once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,7 +253,7 @@ describe('order and ownership', () => {
 });
 
 describe('finding work without reading the whole collection', () => {
-  it('looks staged documents up by their staging minute, and a sweep finds a write that set none', async () => {
+  it('looks staged documents up by their staging slot, and a sweep finds a write that set none', async () => {
     const app = await producerWith();
     await app.events.relay.stop();
     const checks = checksOf(app);
@@ -264,7 +265,7 @@ describe('finding work without reading the whole collection', () => {
     const reader = await readTopicFromNow(TOPIC);
     try {
       await relay.flush(); // the first pass: a sweep of the range
-      const staged = await stage(app, `minute-${uniqueSuffix()}`, false);
+      const staged = await stage(app, `slot-${uniqueSuffix()}`, false);
       await relay.flush();
       await waitFor(() => idsOn(reader.records).includes(staged.id), { what: 'the staged event delivered' });
       const stagedDoc = await checks.findById(staged.subject).lean();
@@ -272,8 +273,8 @@ describe('finding work without reading the whole collection', () => {
       const marker = await app.mongo.collection('outbox_delivered').findOne({ _id: staged.id as never });
       expect(marker?.bucket).toBe(outboxBucketOf(new Date(stagedDoc!.outbox[0]!.createdAt)));
 
-      // A writer that sets the time but no minute (an older replica during a rolling deploy):
-      // the passes between sweeps ask by minute, so they do not see it…
+      // A writer that sets the time but no slot (an older replica during a rolling deploy):
+      // the passes between sweeps ask by slot, so they do not see it…
       const legacyId = `legacy-${uniqueSuffix()}`;
       const { entry } = outboxEntry(TOPIC, legacyId, { ...sampleEventData[TOPIC], checkId: legacyId }, app.events.context());
       await checks.collection.insertOne({ _id: legacyId as never, verdict: 'passed', outbox: [entry], outboxStagedAt: entry.createdAt });
@@ -286,6 +287,42 @@ describe('finding work without reading the whole collection', () => {
       await relay.flush();
       await waitFor(() => idsOn(reader.records).includes(entry.id), { what: 'the unmarked write delivered by the sweep' });
       expect(idsOn(reader.records).filter((id) => id === staged.id || id === entry.id)).toHaveLength(2);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+      await reader.stop();
+    }
+  });
+
+  it('delivers a write committed after a later pass began by the next pass that looks back the whole overlap', async () => {
+    const app = await producerWith();
+    await app.events.relay.stop();
+    const checks = checksOf(app);
+    const producer = kafka.producer();
+    await producer.connect();
+    // The whole overlap (16 s) at most every 8 s; the passes between look back 1 s.
+    const relay = new OutboxRelay(producer, app.mongo, app.log, { pollIntervalMs: 3600_000, overlapMs: 16_000, lateMarginMs: 1_000 }, testTopic);
+    relay.register(checks);
+    const reader = await readTopicFromNow(TOPIC);
+    try {
+      await relay.flush(); // a sweep, which looks back the whole overlap
+      // A bulk write that staged 5 s ago and commits only now, after that pass began.
+      const lateId = `late-${uniqueSuffix()}`;
+      const doc = new checks({ _id: lateId, verdict: 'passed' });
+      const late = stageEvent(doc, TOPIC, lateId, { ...sampleEventData[TOPIC], checkId: lateId }, app.events.context());
+      const stagedAt = new Date(Date.now() - 5_000);
+      doc.outbox[0]!.createdAt = stagedAt;
+      Object.assign(doc, stagedMarks(stagedAt));
+      await doc.save();
+      await relay.flush(); // within 8 s of the sweep: looks back 1 s only
+      expect(idsOn(reader.records)).not.toContain(late.id);
+      await waitFor(
+        async () => {
+          await relay.flush();
+          return idsOn(reader.records).includes(late.id);
+        },
+        { what: 'the late write delivered by a whole-overlap pass', timeoutMs: 30_000, intervalMs: 500 },
+      );
     } finally {
       await relay.stop();
       await producer.disconnect();

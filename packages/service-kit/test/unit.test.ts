@@ -123,19 +123,20 @@ describe('staging events', () => {
     expect(doc.outbox.map((entry) => entry.id)).toEqual(['recent', event.id]);
     expect(doc.outboxStagedAt).toEqual(doc.outbox[1]!.createdAt);
     expect(JSON.parse(doc.outbox[1]!.value)).toMatchObject({ id: event.id, subject: 'chk-1', correlationid: 'corr-unit-1' });
-    expect((doc as { outboxBucket?: string }).outboxBucket).toBe(doc.outbox[1]!.createdAt.toISOString().slice(0, 16));
+    expect((doc as { outboxBucket?: string }).outboxBucket).toBe(`${doc.outbox[1]!.createdAt.toISOString().slice(0, 18)}0`);
   });
 
-  it('marks the staging minute beside the time on every path, the UTC minute of the latest entry', async () => {
+  it('marks the staging slot beside the time on every path, the 10 UTC seconds of the latest entry', async () => {
     const { outboxBucketOf, stagedMarks, withStagedEvents } = await import('../src/index.js');
-    expect(outboxBucketOf(new Date('2026-12-01T14:39:59.999Z'))).toBe('2026-12-01T14:39');
-    expect(outboxBucketOf(new Date('2026-12-01T14:40:00.000Z'))).toBe('2026-12-01T14:40');
-    const at = new Date('2026-12-31T23:59:30Z');
-    expect(stagedMarks(at)).toEqual({ outboxStagedAt: at, outboxBucket: '2026-12-31T23:59' });
+    expect(outboxBucketOf(new Date('2026-12-01T14:39:59.999Z'))).toBe('2026-12-01T14:39:50');
+    expect(outboxBucketOf(new Date('2026-12-01T14:40:00.000Z'))).toBe('2026-12-01T14:40:00');
+    expect(outboxBucketOf(new Date('2026-12-01T14:40:09.999Z'))).toBe('2026-12-01T14:40:00');
+    const at = new Date('2026-12-31T23:59:35Z');
+    expect(stagedMarks(at)).toEqual({ outboxStagedAt: at, outboxBucket: '2026-12-31T23:59:30' });
     const entry = (id: string, createdAt: string) => ({ id, topic: 'x', key: 'k', value: '{}', headers: '{}', createdAt: new Date(createdAt) });
     const update = withStagedEvents({ $set: { verdict: 'passed' }, $inc: { version: 1 } }, [entry('a', '2027-01-01T00:00:10Z'), entry('b', '2026-12-31T23:59:50Z')]);
     expect(update).toMatchObject({
-      $set: { verdict: 'passed', outboxStagedAt: new Date('2027-01-01T00:00:10Z'), outboxBucket: '2027-01-01T00:00' },
+      $set: { verdict: 'passed', outboxStagedAt: new Date('2027-01-01T00:00:10Z'), outboxBucket: '2027-01-01T00:00:10' },
       $inc: { version: 1 },
     });
   });
