@@ -194,6 +194,8 @@ export const QuoteItem = Type.Object(
     unitPriceMinor: MinorUnits,
     quantity: Type.Optional(Quantity),
     lineTotalMinor: Type.Optional(MinorUnits),
+    /** The supplier's catalogue product that fills this item, when the quote names one. */
+    productId: Type.Optional(Id),
   },
   { description: 'Quoted unit price for one RFQ item, in minor units of the quote currency.' },
 );
