@@ -1,0 +1,197 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { outboxPlugin, type OutboxFields } from '@foodxchange/service-kit';
+import type { RfqStatus } from '@foodxchange/contracts';
+
+export interface RfqItemDoc {
+  id: string;
+  name: string;
+  category: string;
+  quantity: number;
+  unit: string;
+  targetUnitPriceMinor?: number;
+  currency?: string;
+  description?: string;
+}
+
+/** One supplier catalog's matcher found for the RFQ (the rfq.matched entry, kept as it came). */
+export interface MatchDoc {
+  supplierCompanyId: string;
+  companyName: string;
+  score: number;
+  matchedItems: { rfqItemId?: string; name: string; productIds?: string[]; reason?: string }[];
+  matchedItemCount?: number;
+  missingCertifications: string[];
+  verified: boolean;
+}
+
+export const TIMELINE_TYPES = [
+  'created',
+  'matched',
+  'quote_submitted',
+  'quote_revised',
+  'quote_withdrawn',
+  'awarded',
+  'order_created',
+  'reopened',
+  'cancelled',
+  'expired',
+] as const;
+export type TimelineType = (typeof TIMELINE_TYPES)[number];
+
+/** One entry of an RFQ's history: every status change, and the quote and order steps around them. */
+export interface TimelineEntry {
+  type: TimelineType;
+  at: Date;
+  /** The RFQ's status after this entry. */
+  status: RfqStatus;
+  /** User id, or `system` for the saga's and the scheduler's steps. */
+  by: string;
+  round: number;
+  note?: string;
+  quoteId?: string;
+  /** Quote entries: whose quote (suppliers see only their own quote entries). */
+  supplierCompanyId?: string;
+  orderId?: string;
+  matchCount?: number;
+}
+
+/**
+ * The RFQ aggregate: what the buyer asked for, the matches, its status and timeline, and its
+ * outbox (rfq.created, rfq.cancelled). Every write after the insert happens under the lock
+ * `rfq:<id>` (quotes and awards of the RFQ too), so status checks and changes never race.
+ */
+export interface RfqDoc extends OutboxFields {
+  _id: string;
+  number: string;
+  /** UTC year and sequence the number was made from (unique per year). */
+  numberYear: number;
+  numberSeq: number;
+  title: string;
+  buyerCompanyId: string;
+  buyerUserId: string;
+  items: RfqItemDoc[];
+  categories: string[];
+  requiredCertifications: string[];
+  deliveryCountry: string;
+  market: string;
+  /** As the buyer gave it: an ISO date or a date-time. */
+  deliveryDate: string;
+  responseDeadline: Date;
+  status: RfqStatus;
+  /** Award round: 1, plus one for every reopening after a rejected order. */
+  round: number;
+  matches: MatchDoc[];
+  /** Ids of the matched suppliers: what supplier reads and lists filter on (dot-notation equality). */
+  matchedSupplierIds: string[];
+  matchedAt?: Date;
+  matchEventId?: string;
+  /** Quotes in `submitted` (awardable): decides when the RFQ expires. */
+  liveQuoteCount: number;
+  /** When the scheduler expires it if it is still open. */
+  expiresAt: Date;
+  /** When it last went back to `open` after a rejected order (the award window restarts then). */
+  reopenedAt?: Date | null;
+  awardedQuoteId?: string | null;
+  timeline: TimelineEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const ItemSchema = new Schema<RfqItemDoc>(
+  {
+    id: { type: String, required: true },
+    name: { type: String, required: true },
+    category: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    unit: { type: String, required: true },
+    targetUnitPriceMinor: Number,
+    currency: String,
+    description: String,
+  },
+  { _id: false },
+);
+
+const MatchSchema = new Schema<MatchDoc>(
+  {
+    supplierCompanyId: { type: String, required: true },
+    companyName: { type: String, required: true },
+    score: { type: Number, required: true },
+    matchedItems: {
+      type: [new Schema({ rfqItemId: String, name: { type: String, required: true }, productIds: { type: [String], default: undefined }, reason: String }, { _id: false })],
+      default: [],
+    },
+    matchedItemCount: Number,
+    missingCertifications: { type: [String], default: [] },
+    verified: { type: Boolean, required: true },
+  },
+  { _id: false },
+);
+
+const TimelineSchema = new Schema<TimelineEntry>(
+  {
+    type: { type: String, required: true, enum: TIMELINE_TYPES },
+    at: { type: Date, required: true },
+    status: { type: String, required: true },
+    by: { type: String, required: true },
+    round: { type: Number, required: true },
+    note: String,
+    quoteId: String,
+    supplierCompanyId: String,
+    orderId: String,
+    matchCount: Number,
+  },
+  { _id: false },
+);
+
+const RfqSchema = new Schema<RfqDoc>(
+  {
+    _id: { type: String, required: true },
+    number: { type: String, required: true },
+    numberYear: { type: Number, required: true },
+    numberSeq: { type: Number, required: true },
+    title: { type: String, required: true },
+    buyerCompanyId: { type: String, required: true },
+    buyerUserId: { type: String, required: true },
+    items: { type: [ItemSchema], required: true },
+    categories: { type: [String], default: [] },
+    requiredCertifications: { type: [String], default: [] },
+    deliveryCountry: { type: String, required: true },
+    market: { type: String, required: true },
+    deliveryDate: { type: String, required: true },
+    responseDeadline: { type: Date, required: true },
+    status: { type: String, required: true },
+    round: { type: Number, required: true, default: 1 },
+    matches: { type: [MatchSchema], default: [] },
+    matchedSupplierIds: { type: [String], default: [] },
+    matchedAt: Date,
+    matchEventId: String,
+    liveQuoteCount: { type: Number, required: true, default: 0 },
+    expiresAt: { type: Date, required: true },
+    reopenedAt: { type: Date, default: null },
+    awardedQuoteId: { type: String, default: null },
+    timeline: { type: [TimelineSchema], default: [] },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'rfqs', versionKey: false },
+);
+RfqSchema.plugin(outboxPlugin);
+// The number is unique (the guarantee behind the allocator in numbers.ts).
+RfqSchema.index({ number: 1 }, { unique: true });
+RfqSchema.index({ numberYear: 1, numberSeq: -1 });
+// Buyer lists: equality on the company, newest first.
+RfqSchema.index({ buyerCompanyId: 1, createdAt: -1 });
+RfqSchema.index({ buyerCompanyId: 1, status: 1, createdAt: -1 });
+// Supplier lists: equality on an array member.
+RfqSchema.index({ matchedSupplierIds: 1, createdAt: -1 });
+// The expiry scheduler: open RFQs past their expiry.
+RfqSchema.index({ status: 1, expiresAt: 1 });
+
+export type RfqModel = Model<RfqDoc>;
+
+export function rfqModel(connection: Connection): RfqModel {
+  return (connection.models.Rfq as RfqModel) ?? connection.model<RfqDoc>('Rfq', RfqSchema);
+}
+
+/** The lock every writer of one RFQ (and of its quotes and awards) holds. */
+export const rfqLockKey = (rfqId: string) => `rfq:${rfqId}`;
