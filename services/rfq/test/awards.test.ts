@@ -121,6 +121,47 @@ describe('POST /api/v1/rfqs/:id/award', () => {
   });
 });
 
+describe('an award a crash interrupted', () => {
+  it('is finished by the next scheduler round: quotes decided, RFQ awarded, one award', async () => {
+    const { rfq, quotes } = await rfqWithQuotes(2);
+    // What a process that died right after the award's insert leaves behind: the award (with its
+    // event, which the relay sends) and nothing else.
+    await server.sourcing.awards.create({
+      _id: `${rfq.id}:1`,
+      rfqId: rfq.id,
+      round: 1,
+      quoteId: quotes[0]!.id,
+      quoteRevision: 1,
+      buyerCompanyId: buyer.companyId,
+      supplierCompanyId: 'whoever',
+      awardedBy: buyer.userId,
+      awardedAt: new Date(),
+      currency: 'EUR',
+      lines: [{ rfqItemId: rfq.items[0]!.id, name: 'cherry tomatoes', quantity: 500, unit: 'kg', unitPriceMinor: 200, lineTotalMinor: 100000 }],
+      totalMinor: 100000,
+      rejectedQuoteIds: [quotes[1]!.id],
+      status: 'live',
+      applied: false,
+      eventId: newId(),
+    });
+    expect((await get(rfq.id)).status).toBe('open');
+    await server.rfqExpiry.runOnce();
+    expect(await get(rfq.id)).toMatchObject({ status: 'awarded', awardedQuoteId: quotes[0]!.id });
+    expect(Object.fromEntries((await quotesOf(rfq.id)).map((entry) => [entry.id, entry.status]))).toEqual({ [quotes[0]!.id]: 'accepted', [quotes[1]!.id]: 'rejected' });
+    expect((await server.sourcing.awards.findById(`${rfq.id}:1`).lean())?.applied).toBe(true);
+    // and a later award attempt is a 409, not a second award
+    expect((await inject(server, 'POST', `/api/v1/rfqs/${rfq.id}/award`, buyer, { quoteId: quotes[1]!.id })).statusCode).toBe(409);
+    expect(await server.sourcing.awards.countDocuments({ rfqId: rfq.id })).toBe(1);
+  });
+
+  it('refuses an award body without a quote id with a field error', async () => {
+    const rfq = await createRfq(server, buyer);
+    const res = await inject(server, 'POST', `/api/v1/rfqs/${rfq.id}/award`, buyer, {});
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.fields['body.quoteId']).toBeDefined();
+  });
+});
+
 describe('POST /api/v1/rfqs/:id/cancel', () => {
   it('cancels an open RFQ → rfq.cancelled naming the matched suppliers; then cancel, award and quotes 409', async () => {
     const { rfq, suppliers, quotes } = await rfqWithQuotes(1);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { TOPICS, parseEvent } from '@foodxchange/contracts';
 import { processedEventModel } from '@foodxchange/service-kit';
 import { dropDatabase, readTopicFromNow, startTestIssuer, waitFor, type ReadRecord, type TestIssuer } from '@foodxchange/service-kit/testing';
-import { createRfq, daysFromNow, inject, inMs, match, matchedEvent, newId, party, produce, rfqBody, startRfq, type Party } from './fixtures.js';
+import { createRfq, daysFromNow, inject, inMs, match, matchedEvent, newId, party, produce, quoteBody, rfqBody, startRfq, type Party } from './fixtures.js';
 
 let server: FastifyInstance;
 let replica: FastifyInstance;
@@ -229,6 +229,12 @@ describe('access to every route', () => {
     for (const [method, url, body] of [routes[3]!, routes[4]!]) {
       const res = await inject(server, method, url, buyer, body);
       expect(res.statusCode, `${method} ${url}`).toBe(403);
+    }
+    // a supplier that was not matched: 404 on every route it holds the permission for
+    const validQuote: ['POST', string, unknown] = ['POST', `/api/v1/rfqs/${rfq.id}/quotes`, quoteBody(rfq, [100, 100])];
+    for (const [method, url, body] of [routes[2]!, validQuote, routes[4]!, routes[5]!]) {
+      const res = await inject(server, method, url, party(issuer, 'supplier'), body);
+      expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404);
     }
   });
 
