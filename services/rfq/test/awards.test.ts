@@ -102,8 +102,10 @@ describe('POST /api/v1/rfqs/:id/award', () => {
   });
 
   it('two concurrent awards on one instance, and on two instances sharing the database: exactly one award', async () => {
+    const ours: string[] = [];
     for (const [first, second] of [[server, server], [server, replica]] as const) {
       const { rfq, quotes } = await rfqWithQuotes(2);
+      ours.push(rfq.id);
       const results = await Promise.all([
         inject(first, 'POST', `/api/v1/rfqs/${rfq.id}/award`, buyer, { quoteId: quotes[0]!.id }),
         inject(second, 'POST', `/api/v1/rfqs/${rfq.id}/award`, buyer, { quoteId: quotes[1]!.id }),
@@ -115,9 +117,8 @@ describe('POST /api/v1/rfqs/:id/award', () => {
       expect(statuses.sort()).toEqual([[false, 'rejected'], [true, 'accepted']]);
       await waitFor(() => eventsFor(awarded, rfq.id).length === 1, { what: 'rfq.awarded' });
     }
-    // every rfq.awarded went out once (the relay of either instance)
-    const keys = awarded.records.map((record) => record.key);
-    expect(new Set(keys).size).toBe(keys.length);
+    // each went out once (the relay of either instance); other test runs share the topic, so only ours count
+    for (const id of ours) expect(eventsFor(awarded, id)).toHaveLength(1);
   });
 });
 
@@ -208,7 +209,7 @@ describe('expiry', () => {
 
   it('survives a restart: an instance started after the deadline passed expires the RFQ on its own', async () => {
     const first = await startRfq(issuer, {}, server);
-    const rfq = await createRfq(first, buyer, { responseDeadline: inMs(1500) });
+    const rfq = await createRfq(first, buyer, { responseDeadline: inMs(4000) });
     await first.close();
     await waitFor(() => Date.now() > Date.parse(rfq.responseDeadline as string), { what: 'the deadline to pass' });
     const second = await startRfq(issuer, { RFQ_EXPIRY_INTERVAL_MS: 200 }, server);

@@ -109,7 +109,7 @@ describe('POST /api/v1/rfqs/:id/quotes', () => {
 
   it('answers 404 to a supplier that was not matched and 409 once quoting has closed', async () => {
     const supplier = party(issuer, 'supplier');
-    const rfq = await matchedRfq([supplier], { responseDeadline: inMs(1500) });
+    const rfq = await matchedRfq([supplier], { responseDeadline: inMs(4000) });
     const stranger = party(issuer, 'supplier');
     const strangerRes = await inject(server, 'POST', `/api/v1/rfqs/${rfq.id}/quotes`, stranger, quoteBody(rfq, [100, 100], { validUntil: daysFromNow(30) }));
     expect(strangerRes.statusCode).toBe(404);
