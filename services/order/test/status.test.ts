@@ -11,15 +11,26 @@ let server: FastifyInstance;
 let buyer: Party;
 let supplier: Party;
 let admin: Party;
+type Reader = Awaited<ReturnType<typeof readTopicFromNow>>;
+let confirmed: Reader;
+let rejected: Reader;
+let changed: Reader;
 
 beforeAll(async () => {
   order = await startOrder();
   server = order.server;
+  // One reader per topic for the whole file (joining a group takes seconds); tests pick their orders' events.
+  [confirmed, rejected, changed] = await Promise.all([
+    readTopicFromNow(TOPICS.orderConfirmed),
+    readTopicFromNow(TOPICS.orderRejected),
+    readTopicFromNow(TOPICS.orderStatusChanged),
+  ]);
   buyer = party(order.issuer, 'buyer');
   supplier = party(order.issuer, 'supplier');
   admin = party(order.issuer, 'admin', null);
 });
 afterAll(async () => {
+  await Promise.all([confirmed?.stop(), rejected?.stop(), changed?.stop()]);
   await order?.close();
 });
 
@@ -70,56 +81,45 @@ const move = (orderId: string, headers: Record<string, string>, body: Record<str
 describe('the compliance outcome (compliance.checked)', () => {
   it('a passed check confirms the order: order.confirmed and order.status-changed', async () => {
     const doc = await newOrder();
-    const confirmed = await readTopicFromNow(TOPICS.orderConfirmed);
-    const changed = await readTopicFromNow(TOPICS.orderStatusChanged);
-    try {
-      const data = verdict(doc, true);
-      await publish(server, contractEvent(TOPICS.complianceChecked, data.checkId, data, '/foodxchange/compliance'));
-      const stored = await waitFor(async () => {
-        const found = await ordersOf(server).findById(doc._id).lean<OrderDoc>();
-        return found?.status === 'confirmed' ? found : undefined;
-      }, { what: 'the order confirmed' });
-      expect(stored.compliance).toMatchObject({ checkId: data.checkId, passed: true, market: 'EU', violationCount: 0, ruleSetVersion: 3 });
-      expect(stored.statusHistory.at(-1)).toMatchObject({ from: 'pending_compliance', to: 'confirmed', by: 'system', byRole: 'compliance' });
-      const [event] = await waitFor(() => {
-        const found = parsed<'order.confirmed'>(confirmed.records).filter((e) => e.data.orderId === doc._id);
-        return found.length > 0 ? found : undefined;
-      }, { what: 'order.confirmed' });
-      expect(event!.data).toMatchObject({ from: 'pending_compliance', to: 'confirmed', checkId: data.checkId, rfqId: doc.rfqId, totalMinor: doc.totalMinor, changedBy: 'system' });
-      await waitFor(() => parsed<'order.status-changed'>(changed.records).some((e) => e.data.orderId === doc._id && e.data.to === 'confirmed'), {
-        what: 'order.status-changed',
-      });
-    } finally {
-      await Promise.all([confirmed.stop(), changed.stop()]);
-    }
+    const data = verdict(doc, true);
+    await publish(server, contractEvent(TOPICS.complianceChecked, data.checkId, data, '/foodxchange/compliance'));
+    const stored = await waitFor(async () => {
+      const found = await ordersOf(server).findById(doc._id).lean<OrderDoc>();
+      return found?.status === 'confirmed' ? found : undefined;
+    }, { what: 'the order confirmed' });
+    expect(stored.compliance).toMatchObject({ checkId: data.checkId, passed: true, market: 'EU', violationCount: 0, ruleSetVersion: 3 });
+    expect(stored.statusHistory.at(-1)).toMatchObject({ from: 'pending_compliance', to: 'confirmed', by: 'system', byRole: 'compliance' });
+    const [event] = await waitFor(() => {
+      const found = parsed<'order.confirmed'>(confirmed.records).filter((e) => e.data.orderId === doc._id);
+      return found.length > 0 ? found : undefined;
+    }, { what: 'order.confirmed' });
+    expect(event!.data).toMatchObject({ from: 'pending_compliance', to: 'confirmed', checkId: data.checkId, rfqId: doc.rfqId, totalMinor: doc.totalMinor, changedBy: 'system' });
+    await waitFor(() => parsed<'order.status-changed'>(changed.records).some((e) => e.data.orderId === doc._id && e.data.to === 'confirmed'), {
+      what: 'order.status-changed',
+    });
   });
 
   it('a failed check rejects it, keeps the reasons, and order.rejected carries the rfqId and the violations', async () => {
     const doc = await newOrder();
-    const rejected = await readTopicFromNow(TOPICS.orderRejected);
-    try {
-      const data = verdict(doc, false);
-      await publish(server, contractEvent(TOPICS.complianceChecked, data.checkId, data, '/foodxchange/compliance'));
-      const stored = await waitFor(async () => {
-        const found = await ordersOf(server).findById(doc._id).lean<OrderDoc>();
-        return found?.status === 'rejected' ? found : undefined;
-      }, { what: 'the order rejected' });
-      expect(stored.compliance).toMatchObject({ passed: false, violationCount: 1, violations: [expect.objectContaining({ code: 'CERTIFICATION_MISSING', certification: 'ISO22000' })] });
-      expect(stored.statusHistory.at(-1)!.note).toContain('holds no ISO22000 certificate');
-      const [event] = await waitFor(() => {
-        const found = parsed<'order.rejected'>(rejected.records).filter((e) => e.data.orderId === doc._id);
-        return found.length > 0 ? found : undefined;
-      }, { what: 'order.rejected' });
-      expect(event!.data).toMatchObject({
-        to: 'rejected',
-        rfqId: doc.rfqId,
-        checkId: data.checkId,
-        violationCount: 1,
-        violations: [expect.objectContaining({ rule: 'requiredCertifications', certification: 'ISO22000' })],
-      });
-    } finally {
-      await rejected.stop();
-    }
+    const data = verdict(doc, false);
+    await publish(server, contractEvent(TOPICS.complianceChecked, data.checkId, data, '/foodxchange/compliance'));
+    const stored = await waitFor(async () => {
+      const found = await ordersOf(server).findById(doc._id).lean<OrderDoc>();
+      return found?.status === 'rejected' ? found : undefined;
+    }, { what: 'the order rejected' });
+    expect(stored.compliance).toMatchObject({ passed: false, violationCount: 1, violations: [expect.objectContaining({ code: 'CERTIFICATION_MISSING', certification: 'ISO22000' })] });
+    expect(stored.statusHistory.at(-1)!.note).toContain('holds no ISO22000 certificate');
+    const [event] = await waitFor(() => {
+      const found = parsed<'order.rejected'>(rejected.records).filter((e) => e.data.orderId === doc._id);
+      return found.length > 0 ? found : undefined;
+    }, { what: 'order.rejected' });
+    expect(event!.data).toMatchObject({
+      to: 'rejected',
+      rfqId: doc.rfqId,
+      checkId: data.checkId,
+      violationCount: 1,
+      violations: [expect.objectContaining({ rule: 'requiredCertifications', certification: 'ISO22000' })],
+    });
   });
 
   it('a verdict for an unknown order, an order already decided or other companies is ignored, never dead-lettered', async () => {
@@ -140,30 +140,25 @@ describe('the compliance outcome (compliance.checked)', () => {
 describe('POST /orders/:id/status', () => {
   it('the supplier ships a confirmed order, the buyer takes delivery; the history says who, when and why', async () => {
     const doc = await orderIn('confirmed');
-    const changed = await readTopicFromNow(TOPICS.orderStatusChanged);
-    try {
-      const shipped = await move(doc._id, supplier.headers, { status: 'shipped', note: 'Truck DE-OL 42 left Jaén' });
-      expect(shipped.statusCode).toBe(200);
-      expect(shipped.json().data).toMatchObject({ status: 'shipped' });
-      const delivered = await move(doc._id, buyer.headers, { status: 'delivered' });
-      expect(delivered.statusCode).toBe(200);
-      const history = delivered.json().data.statusHistory;
-      expect(history.map((change: { to: string }) => change.to)).toEqual(['pending_compliance', 'confirmed', 'shipped', 'delivered']);
-      expect(history[2]).toMatchObject({ from: 'confirmed', to: 'shipped', by: supplier.userId, byRole: 'supplier', note: 'Truck DE-OL 42 left Jaén' });
-      expect(history[3]).toMatchObject({ from: 'shipped', to: 'delivered', by: buyer.userId, byRole: 'buyer' });
-      expect(Date.parse(history[3].at)).toBeGreaterThanOrEqual(Date.parse(history[2].at));
-      // The reader may also see the confirmation, when the relay sent it after the reader started.
-      const ours = () => parsed<'order.status-changed'>(changed.records).filter((e) => e.data.orderId === doc._id && e.data.from !== 'pending_compliance');
-      await waitFor(() => ours().length >= 2, { what: 'two order.status-changed' });
-      const events = ours();
-      expect(events.map((e) => [e.data.from, e.data.to, e.data.changedBy])).toEqual([
-        ['confirmed', 'shipped', supplier.userId],
-        ['shipped', 'delivered', buyer.userId],
-      ]);
-      expect(events[0]!.data.note).toBe('Truck DE-OL 42 left Jaén');
-    } finally {
-      await changed.stop();
-    }
+    const shipped = await move(doc._id, supplier.headers, { status: 'shipped', note: 'Truck DE-OL 42 left Jaén' });
+    expect(shipped.statusCode).toBe(200);
+    expect(shipped.json().data).toMatchObject({ status: 'shipped' });
+    const delivered = await move(doc._id, buyer.headers, { status: 'delivered' });
+    expect(delivered.statusCode).toBe(200);
+    const history = delivered.json().data.statusHistory;
+    expect(history.map((change: { to: string }) => change.to)).toEqual(['pending_compliance', 'confirmed', 'shipped', 'delivered']);
+    expect(history[2]).toMatchObject({ from: 'confirmed', to: 'shipped', by: supplier.userId, byRole: 'supplier', note: 'Truck DE-OL 42 left Jaén' });
+    expect(history[3]).toMatchObject({ from: 'shipped', to: 'delivered', by: buyer.userId, byRole: 'buyer' });
+    expect(Date.parse(history[3].at)).toBeGreaterThanOrEqual(Date.parse(history[2].at));
+    // The reader may also see the confirmation, when the relay sent it after the reader started.
+    const ours = () => parsed<'order.status-changed'>(changed.records).filter((e) => e.data.orderId === doc._id && e.data.from !== 'pending_compliance');
+    await waitFor(() => ours().length >= 2, { what: 'two order.status-changed' });
+    const events = ours();
+    expect(events.map((e) => [e.data.from, e.data.to, e.data.changedBy])).toEqual([
+      ['confirmed', 'shipped', supplier.userId],
+      ['shipped', 'delivered', buyer.userId],
+    ]);
+    expect(events[0]!.data.note).toBe('Truck DE-OL 42 left Jaén');
   });
 
   it('checks the role of every transition: wrong side 403, compliance outcomes nobody\'s, admins may', async () => {
