@@ -173,4 +173,59 @@ describe('evaluateCompliance', () => {
       'ORIGIN_MISSING',
     ]);
   });
+
+  describe('on the delivery date (an order verdict)', () => {
+    const onDelivery = (certifications: ProposedSupply['certifications'], deliveryDate = '2025-09-01'): ProposedSupply => ({
+      ...compliantEuSupply(),
+      certifications,
+      deliveryDate,
+      certificatesValidOn: 'delivery',
+    });
+
+    it('counts a certificate that starts after the check but by the delivery date', () => {
+      const supply = onDelivery([validCert('HACCP'), { type: 'ISO22000', validFrom: '2025-09-01', validUntil: '2028-06-30' }]);
+      expect(evaluateCompliance(EU, supply, NOW)).toMatchObject({ passed: true, violations: [] });
+      // The pre-check (certificates valid now as well) refuses the same supply.
+      expect(evaluateCompliance(EU, { ...supply, certificatesValidOn: 'check' }, NOW).violations).toEqual([
+        expect.objectContaining({ code: 'CERTIFICATION_NOT_YET_VALID', certification: 'ISO22000' }),
+      ]);
+    });
+
+    it('refuses one starting after the delivery date, one ending before it, and one already expired', () => {
+      const result = evaluateCompliance(
+        { ...EU, requiredCertifications: ['HACCP', 'ISO22000', 'BRCGS'] },
+        onDelivery([
+          { type: 'HACCP', validFrom: '2025-09-02', validUntil: '2028-06-30' },
+          validCert('ISO22000', '2025-08-31'),
+          validCert('BRCGS', '2025-06-01'),
+        ]),
+        NOW,
+      );
+      expect(result.violations).toEqual([
+        expect.objectContaining({ code: 'CERTIFICATION_NOT_YET_VALID', certification: 'HACCP', message: 'The HACCP certificate is not valid yet on the delivery date' }),
+        expect.objectContaining({
+          code: 'CERTIFICATION_EXPIRES_BEFORE_DELIVERY',
+          certification: 'ISO22000',
+          message: 'The ISO22000 certificate expires on 2025-08-31, before the delivery date',
+        }),
+        expect.objectContaining({ code: 'CERTIFICATION_EXPIRED', certification: 'BRCGS', message: 'The BRCGS certificate expired on 2025-06-01' }),
+      ]);
+    });
+
+    it('a certificate ending on the delivery date covers it', () => {
+      expect(evaluateCompliance(EU, onDelivery([validCert('HACCP'), validCert('ISO22000', '2025-09-01')]), NOW).passed).toBe(true);
+    });
+  });
+
+  it('reports a product whose allergens nobody declared where labelling is mandatory, and only there', () => {
+    const supply: ProposedSupply = {
+      ...compliantEuSupply(),
+      products: [{ name: 'Crackers', allergens: [], labelledAllergens: [], originCountry: 'FR', allergensUnknown: true }],
+    };
+    expect(evaluateCompliance(EU, supply, NOW).violations).toEqual([
+      expect.objectContaining({ code: 'ALLERGENS_NOT_DECLARED', rule: 'allergenLabelling', itemIndex: 0, message: 'Crackers declares no allergen information' }),
+    ]);
+    const lax = { ...EU, allergenLabelling: { required: false, allergens: [] } };
+    expect(evaluateCompliance(lax, supply, NOW).passed).toBe(true);
+  });
 });

@@ -20,8 +20,9 @@ function toContractFinding(finding: Finding<string>): ComplianceViolation {
 }
 
 /**
- * `compliance.checked` data for a check. The contract makes `orderId` required (the event is
- * the verdict on an order, which the order service acts on), so only checks of an order publish.
+ * `compliance.checked` data for an order's verdict. The contract makes `orderId` required (the
+ * event is the verdict on an order, which the order service acts on): only verdicts publish it,
+ * never a pre-check (see verdicts/service.ts and checks/service.ts).
  * A partner gets the verdict, the counts per code and a bounded sample of the findings; the whole
  * list stays in the check (GET /compliance/checks/:id), so the event's size never grows with the
  * request that caused it.

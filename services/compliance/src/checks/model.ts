@@ -3,12 +3,26 @@ import { outboxPlugin, type OutboxFields } from '@foodxchange/service-kit';
 import type { Violation, Warning } from '../rules/evaluate.js';
 
 /**
+ * `verdict`: an order's compliance verdict, decided by the `order.created` consumer from the
+ * copies compliance holds, published as `compliance.checked`: exactly one per order.
+ * `pre-check`: a `POST /compliance/validate` on data the caller states; recorded, never published,
+ * never deciding an order.
+ */
+export const CHECK_KINDS = ['verdict', 'pre-check'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+/**
  * One compliance check: the audit trail of what was checked, against which version of which
- * market's rules, with what result. Written once (insert) together with its `compliance.checked`
- * event in the document's outbox; never modified afterwards except by the relay clearing the outbox.
+ * market's rules, with what result. Written once (insert) — a verdict together with its
+ * `compliance.checked` event in the document's outbox; never modified afterwards except by the
+ * relay clearing the outbox.
  */
 export interface CheckDoc extends OutboxFields {
   _id: string;
+  /** Absent on checks recorded before verdicts existed: those were pre-checks. */
+  kind?: CheckKind;
+  /** Set on verdicts only: the unique index on it makes one verdict per order. */
+  verdictOrderId?: string;
   market: string;
   ruleSetVersion: number;
   deliveryCountry?: string;
@@ -29,6 +43,8 @@ export interface CheckDoc extends OutboxFields {
     allergens: string[];
     labelledAllergens: string[];
     originCountry?: string;
+    /** The order line said nothing about its allergens (and named no product compliance knows). */
+    allergensUnknown?: boolean;
   }[];
   checkedAt: Date;
   correlationId: string;
@@ -75,6 +91,7 @@ const ProductSchema = new Schema(
     allergens: { type: [String], default: [] },
     labelledAllergens: { type: [String], default: [] },
     originCountry: String,
+    allergensUnknown: Boolean,
   },
   { _id: false },
 );
@@ -82,6 +99,8 @@ const ProductSchema = new Schema(
 const CheckSchema = new Schema<CheckDoc>(
   {
     _id: { type: String, required: true },
+    kind: { type: String, enum: CHECK_KINDS },
+    verdictOrderId: String,
     requestedBy: { type: new Schema({ userId: { type: String, required: true }, companyId: String }, { _id: false }), default: undefined },
     partyCompanyIds: { type: [String], default: undefined, index: true },
     market: { type: String, required: true },
@@ -110,6 +129,9 @@ CheckSchema.index({ checkedAt: -1 });
 CheckSchema.index({ orderId: 1, checkedAt: -1 });
 CheckSchema.index({ market: 1, checkedAt: -1 });
 CheckSchema.index({ supplierCompanyId: 1, checkedAt: -1 });
+CheckSchema.index({ kind: 1, checkedAt: -1 });
+// One verdict per order (DESIGN.md rule 2): sparse, so pre-checks (no verdictOrderId) never collide.
+CheckSchema.index({ verdictOrderId: 1 }, { unique: true, sparse: true });
 
 export type CheckModel = Model<CheckDoc>;
 

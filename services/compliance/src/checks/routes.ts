@@ -25,16 +25,17 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
       config: { access: { permission: 'compliance:validate' } },
       schema: {
         tags: ['checks'],
-        summary: "Validate a proposed supply against a market's rules; the check is recorded (audit trail)",
+        summary: "Pre-check a proposed supply against a market's rules; the check is recorded (audit trail)",
         description:
-          'Returns the recorded check: passed, violations, warnings. A check with an orderId publishes compliance.checked (subject = check id).',
+          'Returns the recorded pre-check: passed, violations, warnings. It publishes nothing and never decides an order (an orderId is kept for the record only): ' +
+          "an order's verdict comes from compliance's own copies when the order is created (kind verdict in GET /compliance/checks).",
         body: ValidateBodySchema,
         response: { 201: CheckEnvelope },
       },
     },
     async (request, reply) => {
       const check = await runCheck(
-        { ruleSets, checks, published: () => app.events.published() },
+        { ruleSets, checks },
         request.body as ValidateBody,
         app.events.context(request),
         new Date(),
@@ -50,7 +51,7 @@ export default async function checkRoutes(app: FastifyInstance, { ruleSets, chec
       config: { access: { permission: 'compliance:read' } },
       schema: {
         tags: ['checks'],
-        summary: 'Recorded compliance checks, newest first',
+        summary: 'Recorded compliance checks (verdicts and pre-checks), newest first',
         querystring: CheckListQuerySchema,
         response: { 200: CheckListEnvelope },
       },

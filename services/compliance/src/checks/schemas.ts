@@ -9,6 +9,11 @@ import {
 } from '@foodxchange/contracts';
 import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
 import { VIOLATION_CODES, WARNING_CODES } from '../rules/evaluate.js';
+import { CHECK_KINDS } from './model.js';
+
+const CheckKindSchema = Type.Union(CHECK_KINDS.map((kind) => Type.Literal(kind)), {
+  description: "verdict: an order's verdict from the order.created consumer (one per order, published as compliance.checked); pre-check: a POST /compliance/validate, recorded only",
+});
 
 const ProposedCertificationSchema = Type.Object(
   {
@@ -58,7 +63,8 @@ export const ValidateBodySchema = Type.Object(
   {
     additionalProperties: false,
     description:
-      'A proposed supply. Give the market, or the delivery country (mapped to its market), or both; when both are given the country must belong to that market.',
+      'A proposed supply. Give the market, or the delivery country (mapped to its market), or both; when both are given the country must belong to that market. ' +
+      'An orderId is kept for the record only: a pre-check never decides an order.',
     // At least one of the two: stated in the schema so generated clients know it.
     anyOf: [{ required: ['market'] }, { required: ['deliveryCountry'] }],
   },
@@ -90,6 +96,7 @@ export const CheckSummarySchema = Type.Object(
 
 export const CheckSchema = Type.Object({
   id: Type.String(),
+  kind: CheckKindSchema,
   passed: Type.Boolean(),
   violations: Type.Array(ViolationSchema, {
     description: 'Every violation found: one per certificate rule, at most two per product (allergens are grouped per product)',
@@ -122,11 +129,12 @@ export const CheckSchema = Type.Object({
       allergens: Type.Array(Type.String()),
       labelledAllergens: Type.Array(Type.String()),
       originCountry: Type.Optional(Type.String()),
+      allergensUnknown: Type.Optional(Type.Boolean({ description: 'The order line stated no allergens and named no product compliance knows' })),
     }),
   ),
   checkedAt: Type.String({ format: 'date-time' }),
   correlationId: Type.String(),
-  eventId: Type.Optional(Type.String({ description: 'The compliance.checked event (published for checks of an order)' })),
+  eventId: Type.Optional(Type.String({ description: 'The compliance.checked event (verdicts only)' })),
 });
 export type CheckView = Static<typeof CheckSchema>;
 
@@ -136,6 +144,7 @@ export const CheckListQuerySchema = Type.Object(
   {
     ...PageQuerySchema.properties,
     orderId: Type.Optional(IdSchema),
+    kind: Type.Optional(CheckKindSchema),
     rfqId: Type.Optional(IdSchema),
     supplierCompanyId: Type.Optional(IdSchema),
     market: Type.Optional(MarketCodeSchema),

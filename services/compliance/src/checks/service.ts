@@ -1,24 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError, stageEvent, type EventContext } from '@foodxchange/service-kit';
-import { TOPICS } from '@foodxchange/contracts';
+import { NotFoundError, ValidationError, type EventContext } from '@foodxchange/service-kit';
 import { blocOfCountry, marketForCountry } from '../markets/markets.js';
 import { countByCode, evaluateCompliance, startInstant, endInstant } from '../rules/evaluate.js';
 import type { RuleSetModel } from '../rules/model.js';
 import { getRuleSet, knownMarkets, toRules, type RuleSetView } from '../rules/service.js';
-import { complianceCheckedData } from './events.js';
 import type { CheckDoc, CheckModel } from './model.js';
 import type { CheckListQuery, CheckView, ValidateBody } from './schemas.js';
 
 export interface CheckDeps {
   ruleSets: RuleSetModel;
   checks: CheckModel;
-  /** Tells the outbox relay a write staged an event. */
-  published: () => void;
 }
 
 export function toCheckView(doc: CheckDoc): CheckView {
   const view: CheckView = {
     id: doc._id,
+    // Checks recorded before verdicts existed were all requested through the API: pre-checks.
+    kind: doc.kind ?? 'pre-check',
     passed: doc.passed,
     violations: doc.violations,
     warnings: doc.warnings,
@@ -82,8 +80,10 @@ function checkDates(body: ValidateBody): void {
 }
 
 /**
- * Validates a proposed supply against its market's rules and records the check (the audit
- * trail) with its `compliance.checked` event in one insert.
+ * The pre-check: validates a supply the caller describes against its market's rules and records
+ * the check (the audit trail). It publishes nothing and decides no order, even one it names: the
+ * certificates and products are the caller's word. An order's verdict comes only from the
+ * `order.created` consumer, from the copies compliance holds (verdicts/service.ts).
  */
 export async function runCheck(
   deps: CheckDeps,
@@ -107,6 +107,7 @@ export async function runCheck(
 
   const doc = new deps.checks({
     _id: randomUUID(),
+    kind: 'pre-check',
     market: ruleSet.market,
     ruleSetVersion: ruleSet.version,
     deliveryCountry: body.deliveryCountry,
@@ -126,10 +127,7 @@ export async function runCheck(
     ...(requester ? { requestedBy: requester } : {}),
     partyCompanyIds: [...new Set([body.buyerCompanyId, body.supplier.companyId, requester?.companyId].filter((id): id is string => Boolean(id)))],
   });
-  const data = complianceCheckedData(doc);
-  if (data) doc.eventId = stageEvent(doc, TOPICS.complianceChecked, doc._id, data, context).id;
   await doc.save();
-  if (data) deps.published();
   return toCheckView(doc.toObject());
 }
 
@@ -152,6 +150,7 @@ export async function listChecks(checks: CheckModel, query: CheckListQuery, read
   const filter: Record<string, unknown> = {};
   if (reader) filter.partyCompanyIds = reader.companyId ?? '\u0001no-company';
   if (query.orderId) filter.orderId = query.orderId;
+  if (query.kind) filter.kind = query.kind;
   if (query.rfqId) filter.rfqId = query.rfqId;
   if (query.supplierCompanyId) filter.supplierCompanyId = query.supplierCompanyId;
   if (query.market) filter.market = query.market;

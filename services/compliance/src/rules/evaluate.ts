@@ -30,6 +30,12 @@ export interface ProposedProduct {
   allergens: readonly string[];
   labelledAllergens: readonly string[];
   originCountry?: string;
+  /**
+   * Nothing says what the product contains (an order line that names no catalogue product and
+   * states no allergens): where allergen labelling is mandatory that is a violation of its own,
+   * never read as "contains none".
+   */
+  allergensUnknown?: boolean;
 }
 
 export interface ProposedSupply {
@@ -37,6 +43,13 @@ export interface ProposedSupply {
   products: readonly ProposedProduct[];
   /** When given, certificates must still be valid on this date (ISO date or date-time). */
   deliveryDate?: string;
+  /**
+   * When a certificate must be valid: `check` (default) at the instant of the check and still on
+   * the delivery date (the pre-check); `delivery` on the delivery date only (an order's verdict:
+   * a certificate that starts before the goods arrive counts). Without a delivery date, `delivery`
+   * means the instant of the check.
+   */
+  certificatesValidOn?: 'check' | 'delivery';
 }
 
 export const VIOLATION_CODES = [
@@ -46,7 +59,11 @@ export const VIOLATION_CODES = [
   'CERTIFICATION_EXPIRES_BEFORE_DELIVERY',
   'CERTIFICATION_ALTERNATIVE_MISSING',
   'ALLERGEN_NOT_LABELLED',
+  'ALLERGENS_NOT_DECLARED',
   'ORIGIN_MISSING',
+  // An order's verdict when compliance holds no copy of what it must check (services/compliance/README.md).
+  'SUPPLIER_DATA_MISSING',
+  'PRODUCT_DATA_MISSING',
 ] as const;
 export type ViolationCode = (typeof VIOLATION_CODES)[number];
 
@@ -103,33 +120,43 @@ function productLabel(product: ProposedProduct, index: number): string {
 const norm = (code: string) => code.trim().toUpperCase();
 const normAllergen = (code: string) => code.trim().toLowerCase();
 
-/** Checks one certification type; returns the certificate that satisfies it or the violation. */
+/**
+ * Checks one certification type; returns the certificate that satisfies it or the violation.
+ * `validAt` is the instant a certificate must cover (the check's, or the delivery date's);
+ * `now` tells a certificate that has already ended from one that ends before the delivery.
+ */
 function checkCertification(
   type: string,
   held: readonly ProposedCertification[],
-  at: number,
+  now: number,
+  validAt: number,
   deliveryAt: number | undefined,
+  onDelivery: boolean,
 ): { ok: ProposedCertification } | { violation: Omit<Violation, 'rule'> } {
   const candidates = held.filter((cert) => norm(cert.type) === type);
   if (candidates.length === 0) {
     return { violation: { code: 'CERTIFICATION_MISSING', certification: type, message: `No ${type} certificate` } };
   }
-  const valid = candidates.filter((cert) => isValidAt(cert, at));
+  const valid = candidates.filter((cert) => isValidAt(cert, validAt));
   if (valid.length === 0) {
-    const future = candidates.some((cert) => startInstant(cert.validFrom) > at);
-    return future
-      ? {
-          violation: {
-            code: 'CERTIFICATION_NOT_YET_VALID',
-            certification: type,
-            message: `The ${type} certificate is not valid yet`,
-          },
-        }
+    const future = candidates.some((cert) => startInstant(cert.validFrom) > validAt);
+    if (future) {
+      return {
+        violation: {
+          code: 'CERTIFICATION_NOT_YET_VALID',
+          certification: type,
+          message: onDelivery ? `The ${type} certificate is not valid yet on the delivery date` : `The ${type} certificate is not valid yet`,
+        },
+      };
+    }
+    const last = latest(candidates);
+    return endInstant(last.validUntil) < now
+      ? { violation: { code: 'CERTIFICATION_EXPIRED', certification: type, message: `The ${type} certificate expired on ${last.validUntil}` } }
       : {
           violation: {
-            code: 'CERTIFICATION_EXPIRED',
+            code: 'CERTIFICATION_EXPIRES_BEFORE_DELIVERY',
             certification: type,
-            message: `The ${type} certificate expired on ${latest(candidates).validUntil}`,
+            message: `The ${type} certificate expires on ${last.validUntil}, before the delivery date`,
           },
         };
   }
@@ -160,12 +187,15 @@ function latest(certs: readonly ProposedCertification[]): ProposedCertification 
 export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, at: Date): Evaluation {
   const now = at.getTime();
   const deliveryAt = supply.deliveryDate ? endInstant(supply.deliveryDate) : undefined;
+  const onDelivery = supply.certificatesValidOn === 'delivery' && supply.deliveryDate !== undefined;
+  // On the delivery date: from the first instant of that day (a date-time: that instant).
+  const validAt = onDelivery ? startInstant(supply.deliveryDate!) : now;
   const violations: Violation[] = [];
   const warnings: Warning[] = [];
   const relied: ProposedCertification[] = [];
 
   for (const type of new Set(rules.requiredCertifications.map(norm))) {
-    const result = checkCertification(type, supply.certifications, now, deliveryAt);
+    const result = checkCertification(type, supply.certifications, now, validAt, deliveryAt, onDelivery);
     if ('ok' in result) relied.push(result.ok);
     else violations.push({ ...result.violation, rule: 'requiredCertifications' });
   }
@@ -173,7 +203,7 @@ export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, 
   const alternatives = [...new Set(rules.anyOfCertifications.map(norm))];
   if (alternatives.length > 0) {
     const satisfied = alternatives
-      .map((type) => checkCertification(type, supply.certifications, now, deliveryAt))
+      .map((type) => checkCertification(type, supply.certifications, now, validAt, deliveryAt, onDelivery))
       .flatMap((result) => ('ok' in result ? [result.ok] : []));
     if (satisfied.length > 0) relied.push(latest(satisfied));
     else {
@@ -201,7 +231,16 @@ export function evaluateCompliance(rules: RuleSetRules, supply: ProposedSupply, 
   const regulated = new Set(rules.allergenLabelling.allergens.map(normAllergen));
   supply.products.forEach((product, itemIndex) => {
     const label = productLabel(product, itemIndex);
-    if (rules.allergenLabelling.required) {
+    if (rules.allergenLabelling.required && product.allergensUnknown) {
+      violations.push({
+        code: 'ALLERGENS_NOT_DECLARED',
+        rule: 'allergenLabelling',
+        itemIndex,
+        ...(product.productId ? { productId: product.productId } : {}),
+        product: label,
+        message: `${label} declares no allergen information`,
+      });
+    } else if (rules.allergenLabelling.required) {
       const labelled = new Set(product.labelledAllergens.map(normAllergen));
       // One finding per product naming every unlabelled allergen: the answer grows with the
       // products sent, not with products × allergens.
