@@ -243,6 +243,26 @@ describe('an order whose copies are missing when it arrives', () => {
     expect(await pending.findById(order.orderId).lean()).toBeNull();
   });
 
+  it('a product deleted before compliance saw any snapshot of it fails at once: nothing will tell its content', async () => {
+    const { supplierId } = await supplierWith([held('HACCP'), held('ISO22000')]);
+    const gone = `prod-${randomUUID()}`;
+    await deliver(
+      server,
+      contractEvent(TOPICS.productDeleted, gone, { productId: gone, supplierCompanyId: supplierId, sku: 'GONE-1', version: 3 }),
+      'product.deleted.copy',
+    );
+    const order = orderCreated(supplierId, [orderLine({ productId: gone, sku: 'GONE-1' }), orderLine({ allergens: [], originCountry: 'ES' })]);
+    const verdict = await verdictOf(order);
+    expect(verdict.data.violations).toEqual([
+      expect.objectContaining({
+        code: 'PRODUCT_DATA_MISSING',
+        itemIndex: 0,
+        message: 'GONE-1 was removed from the catalogue before compliance knew its allergens and origin',
+      }),
+    ]);
+    expect(await server.compliance.verdicts.pending.findById(order.orderId).lean()).toBeNull();
+  });
+
   it('fails, naming the missing data, once the wait is over (never passes, never dead-letters)', async () => {
     const supplierId = `sup-${randomUUID()}`;
     const productId = `prod-${randomUUID()}`;

@@ -218,7 +218,9 @@ export async function decideOrder(deps: VerdictDeps, input: OrderToCheck, now = 
     return { status: 'already-decided' };
   }
   deps.published();
-  await deps.pending.deleteOne({ _id: order.orderId });
+  // Only a parked order (re-checked with the time it was first seen) has a document to remove; a
+  // stray one left by a redelivery while it was parked goes at the next sweep (it finds the verdict).
+  if (firstSeenAt) await deps.pending.deleteOne({ _id: order.orderId });
   deps.log.info({ orderId: order.orderId, checkId: doc._id, passed: doc.passed, violations: violations.length }, 'order verdict decided');
   return { status: 'decided', checkId: doc._id, passed: doc.passed };
 }
