@@ -212,8 +212,12 @@ describe('evaluateCompliance', () => {
       ]);
     });
 
-    it('a certificate ending on the delivery date covers it', () => {
-      expect(evaluateCompliance(EU, onDelivery([validCert('HACCP'), validCert('ISO22000', '2025-09-01')]), NOW).passed).toBe(true);
+    it('a certificate valid on the delivery day alone covers it (a date bound is that whole UTC day)', () => {
+      const oneDay = { type: 'ISO22000', validFrom: '2025-09-01', validUntil: '2025-09-01' };
+      expect(evaluateCompliance(EU, onDelivery([validCert('HACCP'), oneDay]), NOW).passed).toBe(true);
+      expect(evaluateCompliance(EU, onDelivery([validCert('HACCP'), oneDay], '2025-09-02T08:00:00Z'), NOW).violations).toEqual([
+        expect.objectContaining({ code: 'CERTIFICATION_EXPIRES_BEFORE_DELIVERY', certification: 'ISO22000' }),
+      ]);
     });
   });
 
