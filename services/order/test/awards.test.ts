@@ -87,6 +87,7 @@ describe('rfq.awarded → one order per award', () => {
     }, { what: 'order.created' });
     expect(event!.data).toMatchObject({
       orderId: doc!._id,
+      orderNumber: doc!.orderNumber,
       createdFrom: 'rfq',
       rfqId: award.rfqId,
       quoteId: award.quoteId,

@@ -116,6 +116,7 @@ describe('the compliance outcome (compliance.checked)', () => {
     expect(event!.data).toMatchObject({
       to: 'rejected',
       rfqId: doc.rfqId,
+      quoteId: doc.quoteId,
       checkId: data.checkId,
       violationCount: 1,
       violations: [expect.objectContaining({ rule: 'requiredCertifications', certification: 'ISO22000' })],

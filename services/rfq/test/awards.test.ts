@@ -238,10 +238,11 @@ describe('order events', () => {
       market: 'EU',
       requiredCertifications: ['HACCP', 'ISO22000'],
     });
-  const rejected = (rfqId: string, orderId: string, supplierCompanyId: string) =>
+  const rejected = (rfqId: string, orderId: string, supplierCompanyId: string, quoteId?: string) =>
     event('order.rejected', orderId, {
       orderId,
       rfqId,
+      ...(quoteId ? { quoteId } : {}),
       buyerCompanyId: buyer.companyId,
       supplierCompanyId,
       from: 'pending_compliance',
@@ -262,7 +263,12 @@ describe('order events', () => {
 
     // A rejection of some other order of this supplier (not the recorded one) is not about the award.
     await produce(server, rejected(rfq.id, `order-${newId()}`, suppliers[0]!.companyId));
-    const rejection = rejected(rfq.id, orderId, suppliers[0]!.companyId);
+    // Nor is one that names another quote (order sends the awarded quote's id).
+    const otherQuote = rejected(rfq.id, orderId, suppliers[0]!.companyId, quotes[1]!.id);
+    await produce(server, otherQuote);
+    await waitFor(async () => (await processedEventModel(server.mongo).countDocuments({ eventId: otherQuote.id, status: 'done' })) === 2, { what: 'both instances to handle the rejection naming another quote' });
+    expect((await get(rfq.id)).status).toBe('awarded');
+    const rejection = rejected(rfq.id, orderId, suppliers[0]!.companyId, quotes[0]!.id);
     await produce(server, rejection);
     const reopened = await waitFor(async () => {
       const data = await get(rfq.id);

@@ -52,9 +52,17 @@ export type OrderItem = Static<typeof OrderItem>;
 export const ORDER_ORIGINS = ['rfq', 'catalog'] as const;
 
 /** `order.created`: an order exists in `pending_compliance`; compliance checks it next. */
+/** The human-readable number an order gets beside its id, e.g. `ORD-2026-000123`. */
+export const OrderNumber = Type.String({
+  // The exact shape is ORD-<year>-<6 or more digits>; the bound keeps it a short token.
+  pattern: '^[A-Z0-9-]{1,24}$',
+  description: 'Human-readable order number, ORD-<year>-<sequence>, e.g. ORD-2026-000123.',
+});
+
 export const OrderCreatedData = Type.Object(
   {
     orderId: Id,
+    orderNumber: Type.Optional(OrderNumber),
     createdFrom: Type.Optional(StringEnum(ORDER_ORIGINS, { description: 'rfq = from an award; catalog = direct purchase.' })),
     rfqId: Type.Optional(Id),
     quoteId: Type.Optional(Id),
@@ -153,6 +161,8 @@ const transitionFields = {
   ),
   changedAt: Type.Optional(DateTime),
   rfqId: Type.Optional(Id),
+  /** The awarded quote the order came from (orders from an award), so the RFQ can tell which award failed. */
+  quoteId: Type.Optional(Id),
 };
 
 /** `order.confirmed`: the order passed compliance (`pending_compliance → confirmed`). */

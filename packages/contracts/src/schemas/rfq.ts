@@ -42,9 +42,17 @@ export type RfqItem = Static<typeof RfqItem>;
  * `rfq.created`: a buyer posted an RFQ. Carries everything supplier matching needs (items,
  * certifications, delivery country and market).
  */
+/** The human-readable number an RFQ gets beside its id, e.g. `RFQ-2026-000123`. */
+export const RfqNumber = Type.String({
+  // The exact shape is RFQ-<year>-<6 or more digits>; the bound keeps it a short token.
+  pattern: '^[A-Z0-9-]{1,24}$',
+  description: 'Human-readable RFQ number, RFQ-<year>-<sequence>, e.g. RFQ-2026-000123.',
+});
+
 export const RfqCreatedData = Type.Object(
   {
     rfqId: Id,
+    number: Type.Optional(RfqNumber),
     title: Title,
     buyerCompanyId: Id,
     buyerCompanyName: Type.Optional(CompanyName),

@@ -17,6 +17,7 @@ export function compact<T extends object>(value: T): T {
 export function orderCreatedData(order: OrderDoc): EventData<'order.created'> {
   const data: EventData<'order.created'> = {
     orderId: order._id,
+    orderNumber: order.orderNumber,
     createdFrom: order.createdFrom,
     buyerCompanyId: order.buyerCompanyId,
     supplierCompanyId: order.supplierCompanyId,
@@ -65,6 +66,7 @@ function transitionData(order: OrderDoc, change: StatusChange & { from: OrderSta
     changedAt: change.at.toISOString(),
     ...(change.note ? { note: clip(change.note) } : {}),
     ...(order.rfqId ? { rfqId: order.rfqId } : {}),
+    ...(order.quoteId ? { quoteId: order.quoteId } : {}),
   };
 }
 

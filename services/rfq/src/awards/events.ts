@@ -48,8 +48,8 @@ export async function onOrderCreated(event: FoodXchangeEvent<'order.created'>, {
 
 /** `order.rejected` of an awarded RFQ's order → the RFQ reopens for another award (see reopenAfterRejectedOrder). */
 export async function onOrderRejected(event: FoodXchangeEvent<'order.rejected'>, { app, log }: EventHandlerContext): Promise<void> {
-  const { orderId, rfqId, supplierCompanyId, violations } = event.data;
+  const { orderId, rfqId, quoteId, supplierCompanyId, violations } = event.data;
   if (!rfqId) return;
   const reasons = (violations ?? []).slice(0, 3).map((violation) => violation.message);
-  await reopenAfterRejectedOrder(app.sourcing, { orderId, rfqId, supplierCompanyId, reasons }, log);
+  await reopenAfterRejectedOrder(app.sourcing, { orderId, rfqId, supplierCompanyId, reasons, ...(quoteId ? { quoteId } : {}) }, log);
 }

@@ -195,7 +195,7 @@ const NOTE_LIMIT = 500;
  */
 export async function reopenAfterRejectedOrder(
   deps: SourcingDeps,
-  rejection: { orderId: string; rfqId: string; supplierCompanyId: string; reasons: string[] },
+  rejection: { orderId: string; rfqId: string; supplierCompanyId: string; reasons: string[]; quoteId?: string },
   log: FastifyBaseLogger,
   now = new Date(),
 ): Promise<void> {
@@ -203,7 +203,9 @@ export async function reopenAfterRejectedOrder(
     if (rfq.status !== 'awarded') return void log.info({ ...rejection, status: rfq.status }, 'order.rejected for an RFQ that is not awarded; ignored');
     const award = await deps.awards.findById(awardId(rfq._id, rfq.round));
     if (!award || award.status !== 'live') return void log.info(rejection, 'order.rejected without a live award; ignored');
-    if (award.supplierCompanyId !== rejection.supplierCompanyId || (award.orderId && award.orderId !== rejection.orderId)) {
+    // The quote names the award exactly (order sends it); without it, the supplier and the recorded order do.
+    const otherQuote = rejection.quoteId !== undefined && rejection.quoteId !== award.quoteId;
+    if (otherQuote || award.supplierCompanyId !== rejection.supplierCompanyId || (award.orderId && award.orderId !== rejection.orderId)) {
       return void log.info({ ...rejection, awardId: award._id }, 'order.rejected is not about the live award; ignored');
     }
     award.status = 'order_rejected';

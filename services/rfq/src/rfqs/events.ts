@@ -7,6 +7,7 @@ import { timelineEntry, withRfq } from './service.js';
 export function rfqCreatedData(rfq: RfqDoc): EventData<'rfq.created'> {
   return {
     rfqId: rfq._id,
+    number: rfq.number,
     title: rfq.title,
     buyerCompanyId: rfq.buyerCompanyId,
     buyerUserId: rfq.buyerUserId,
