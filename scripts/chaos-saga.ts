@@ -70,27 +70,33 @@ try {
     faults.push({ what, at: `${when} (${awardsAnswered} awards)`, recoveredIn: `${((performance.now() - t0) / 1000).toFixed(1)} s` });
     log(`${what}: back after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   };
+  let faultError: string | undefined;
   const chaos = (async () => {
     await reached(0.1);
     if (FAULTS.has('broker')) await timed('Kafka broker SIGKILL → restart', async () => {
       log('SIGKILL the Kafka broker');
       await killBroker();
       await sleep(BROKER_DOWN_MS); // the outage itself
+      log('starting the broker again');
       await restartBroker();
     });
     await reached(0.35);
     if (FAULTS.has('order')) await timed('order service SIGKILL → restart', async () => {
       log('SIGKILL the order service');
       await killProcess(platform.processes.find((p) => p.name === 'order')!);
-      await restartProcess(platform, 'order');
+      await restartProcess(platform, 'order', { onRetry: (why) => log(`order restart failed, starting it again: ${why}`) });
     });
     await reached(0.6);
     if (FAULTS.has('compliance')) await timed('compliance service SIGKILL → restart', async () => {
       log('SIGKILL the compliance service');
       await killProcess(platform.processes.find((p) => p.name === 'compliance')!);
-      await restartProcess(platform, 'compliance');
+      await restartProcess(platform, 'compliance', { onRetry: (why) => log(`compliance restart failed, starting it again: ${why}`) });
     });
-  })();
+  })().catch((error: Error) => {
+    // Reported with the figures (and fails the run) rather than ending the process here.
+    faultError = error.message;
+    log(`fault schedule failed: ${error.message}`);
+  });
 
   // ---- the sagas: each buyer runs one saga after another from a shared queue
   let next = 0;
@@ -108,8 +114,7 @@ try {
     }),
   );
   const sagaSeconds = (performance.now() - sagasStarted) / 1000;
-  let faultError: string | undefined;
-  await chaos.catch((error: Error) => (faultError = error.message));
+  await chaos;
   log(`all sagas ran in ${sagaSeconds.toFixed(1)} s; waiting (≤ ${SETTLE_S} s) for the platform to settle`);
 
   // ---- settle: every award has its order and no order waits for its verdict

@@ -96,6 +96,9 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
     OUTBOX_POLL_MS: '200',
     // A SIGKILLed replica's claims delay its events this long: short, so the run settles sooner.
     CONSUMER_CLAIM_LEASE_MS: '5000',
+    // A SIGKILLed member stays in its group until its session times out, and a restarted service
+    // cannot join (its start-up times out) until then: 10 s instead of 30 s (heartbeats every 3.3 s).
+    KAFKA_SESSION_TIMEOUT_MS: process.env.SAGA_SESSION_TIMEOUT_MS ?? '10000',
     ...(name === 'gateway'
       ? {
           RATE_LIMIT_GLOBAL_MAX: '1000000000',
@@ -186,12 +189,27 @@ export async function killProcess(proc: RunningProcess): Promise<void> {
   await exited;
 }
 
-/** Starts a process of the platform again (same port, database, group) and waits for it to be ready. */
-export async function restartProcess(platform: SagaPlatform, name: string, timeoutMs = 120_000): Promise<RunningProcess> {
-  const [proc] = launch({ infra: platform.infra, portOffset: platform.portOffset, logDir: platform.logDir, only: [name], envFor: platform.envFor });
-  platform.processes = [...platform.processes.filter((p) => p.name !== name || p.port !== proc!.port), proc!];
-  await waitForReady([proc!], timeoutMs);
-  return proc!;
+/**
+ * Starts a process of the platform again (same port, database, group) and waits for it to be
+ * ready. A start that exits (e.g. right after a broker restart the broker's coordinators are still
+ * loading and the service's start-up times out) is started again, as a supervisor would, up to
+ * `attempts` times; `onRetry` hears why.
+ */
+export async function restartProcess(platform: SagaPlatform, name: string, { timeoutMs = 120_000, attempts = 5, onRetry }: { timeoutMs?: number; attempts?: number; onRetry?: (why: string) => void } = {}): Promise<RunningProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    const [proc] = launch({ infra: platform.infra, portOffset: platform.portOffset, logDir: platform.logDir, only: [name], envFor: platform.envFor });
+    platform.processes = [...platform.processes.filter((p) => p.name !== name || p.port !== proc!.port), proc!];
+    try {
+      await waitForReady([proc!], timeoutMs);
+      return proc!;
+    } catch (error) {
+      if (attempt >= attempts || (proc!.child.exitCode === null && proc!.child.signalCode === null)) throw error;
+      onRetry?.((error as Error).message);
+      // The failed start may have left a member of its own in the group: let its session run out
+      // first, or every new start waits for the last one's and fails the same way.
+      await sleep(Number(platform.envFor(name).KAFKA_SESSION_TIMEOUT_MS ?? 30_000) + 2000);
+    }
+  }
 }
 
 /**
@@ -215,16 +233,33 @@ export async function startReplica(platform: SagaPlatform, name: string, index: 
   return proc!;
 }
 
-function kafkaBrokerPid(status: { name: string; pid: number | null }[]): number | undefined {
-  return status.find((server) => server.name === 'kafka')?.pid ?? undefined;
+/** The launcher's own broker address: anything else in KAFKA_BROKERS is not ours to kill. */
+const LAUNCHER_BROKERS = '127.0.0.1:9092';
+
+/**
+ * Runs `work` with the infra launcher treating Kafka as its own: the e2e global set-up exports
+ * KAFKA_BROKERS (the launcher's address), and with it set the launcher only checks an "external"
+ * broker (no pid, never started). Refuses a KAFKA_BROKERS that points anywhere else.
+ */
+async function asLaunchersBroker<T>(work: () => Promise<T>): Promise<T> {
+  const configured = process.env.KAFKA_BROKERS;
+  if (configured && configured !== LAUNCHER_BROKERS && configured !== 'localhost:9092') {
+    throw new Error(`KAFKA_BROKERS=${configured} is not the infra launcher's broker: not killing or starting it`);
+  }
+  delete process.env.KAFKA_BROKERS;
+  try {
+    return await work();
+  } finally {
+    if (configured !== undefined) process.env.KAFKA_BROKERS = configured;
+  }
 }
 
 /**
- * SIGKILL of the Kafka broker the launcher started (its pid file), not a graceful stop. Refuses
- * when the broker is not the launcher's own (an external one is not ours to kill).
+ * SIGKILL of the Kafka broker the launcher started (its pid), not a graceful stop. Refuses when
+ * the broker is not the launcher's own (an external one is not ours to kill).
  */
 export async function killBroker(): Promise<void> {
-  const pid = kafkaBrokerPid(await infraStatus());
+  const pid = await asLaunchersBroker(async () => (await infraStatus()).find((server) => server.name === 'kafka' && server.origin === 'started')?.pid ?? undefined);
   if (!pid) throw new Error('the Kafka broker is not one the infra launcher started (no pid): not killing it');
   for (const target of [-pid, pid]) {
     try {
@@ -238,7 +273,7 @@ export async function killBroker(): Promise<void> {
 
 /** `pnpm infra up --only kafka`: starts the broker again (its log recovery included) and waits for it. */
 export async function restartBroker(): Promise<void> {
-  await infraUp({ only: ['kafka'], log: () => undefined });
+  await asLaunchersBroker(() => infraUp({ only: ['kafka'], log: () => undefined }));
 }
 
 function isAlive(pid: number): boolean {

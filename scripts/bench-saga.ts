@@ -1,0 +1,134 @@
+/**
+ * `pnpm bench:saga`: K concurrent buyers (closed loops) running complete sourcing sagas through the
+ * gateway — RFQ → matched → quote → award → order confirmed — for a fixed time; prints sustained
+ * sagas/s and award → confirmed latency p50/p99, then the same with two replicas of order and
+ * compliance (the second ones started beside the first on ports of their own, same database and
+ * consumer group: they share the topics' partitions), with the ratio to the one-replica run.
+ *
+ * Latencies are the servers' own timestamps (the award's `awardedAt`, the order's `createdAt` and
+ * the history entry of its verdict; the RFQ timeline's `created` and `matched`), so polling by the
+ * driver adds nothing to them. A benchmark prints figures; it asserts nothing.
+ *
+ * Knobs: BENCH_BUYERS (K, 8), BENCH_SUPPLIERS (6), BENCH_DURATION_S (60 per phase), BENCH_WARMUP
+ * (sagas before each phase, = K), BENCH_LOG_LEVEL (warn). Ports offset by 25,000; databases,
+ * groups, search alias and topic prefix of the run's own, removed afterwards.
+ */
+import { cpus } from 'node:os';
+import { infraUp } from '../infra/src/index.js';
+import { stopProcesses, type RunningProcess } from './platform.js';
+import { cpuMsOfTree } from './process-cpu.js';
+import { Api, cleanUp, percentile, runSaga, setUpMarket, startReplica, startSagaPlatform, type Market, type SagaResult } from './saga-driver.js';
+
+const BUYERS = Number(process.env.BENCH_BUYERS ?? 8);
+const SUPPLIERS = Number(process.env.BENCH_SUPPLIERS ?? 6);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? BUYERS);
+const OFFSET = 25_000;
+const TARGET_RATE = 50;
+const TARGET_P99_MS = 300;
+
+interface Phase {
+  label: string;
+  sagas: number;
+  failed: number;
+  seconds: number;
+  perSecond: number;
+  outcome: { p50: number; p99: number };
+  order: { p50: number; p99: number };
+  matched: { p50: number; p99: number };
+  whole: { p50: number; p99: number };
+  cpuSecondsPerSaga: Record<string, number>;
+  firstError?: string;
+}
+
+const spread = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
+
+function cpuByService(processes: RunningProcess[]): Record<string, number> {
+  const cpu: Record<string, number> = {};
+  for (const proc of processes) cpu[proc.name] = (cpu[proc.name] ?? 0) + (proc.child.pid ? cpuMsOfTree(proc.child.pid) : 0);
+  return cpu;
+}
+
+let sagaCounter = 0;
+
+/** Every buyer runs sagas back to back until the time is up; sagas started in time are waited for. */
+async function phase(label: string, api: Api, market: Market, processes: RunningProcess[]): Promise<Phase> {
+  // Warm-up (not measured): JIT, connection pools, consumer fetch loops after a rebalance.
+  await Promise.all(Array.from({ length: WARMUP }, (_, i) => runSaga(api, market, market.buyers[i % market.buyers.length]!, sagaCounter++)));
+  const cpuBefore = cpuByService(processes);
+  const results: (SagaResult & { wholeMs: number })[] = [];
+  const started = performance.now();
+  const until = started + DURATION_S * 1000;
+  await Promise.all(
+    market.buyers.map(async (buyer) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        const result = await runSaga(api, market, buyer, sagaCounter++, { timeoutMs: 60_000 });
+        results.push({ ...result, wholeMs: performance.now() - t0 });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuByService(processes);
+  const done = results.filter((r) => r.outcome === 'confirmed');
+  const failed = results.filter((r) => !r.outcome);
+  return {
+    label,
+    sagas: done.length,
+    failed: failed.length,
+    seconds,
+    perSecond: done.length / seconds,
+    outcome: spread(done.map((r) => r.awardToOutcomeMs!)),
+    order: spread(done.map((r) => r.awardToOrderMs!)),
+    matched: spread(done.map((r) => r.createdToMatchedMs!)),
+    whole: spread(done.map((r) => r.wholeMs)),
+    cpuSecondsPerSaga: Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name]! - (cpuBefore[name] ?? 0)) / Math.max(1, results.length)])),
+    ...(failed[0]?.error ? { firstError: failed[0].error } : {}),
+  };
+}
+
+const infra = await infraUp({ log: () => undefined });
+console.log(`saga benchmark: ${BUYERS} concurrent buyers, ${SUPPLIERS} suppliers, ${DURATION_S} s per phase, ${cpus().length} cores`);
+const platform = await startSagaPlatform({ infra, portOffset: OFFSET, runName: 'benchsaga', logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn' });
+const api = new Api(platform.gateway, 30_000);
+try {
+  const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS });
+  console.log(`market ready (logs in ${platform.logDir}); phase 1: one replica of each service`);
+  const one = await phase('one replica of order and compliance', api, market, platform.processes);
+  console.log(`  ${one.sagas} sagas in ${one.seconds.toFixed(1)} s; starting a second order and a second compliance`);
+  await startReplica(platform, 'order', 1);
+  await startReplica(platform, 'compliance', 1);
+  const two = await phase('two replicas of order and compliance', api, market, platform.processes);
+
+  const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
+  const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+  console.log('\n## bench:saga\n');
+  console.log(`| figure | ${one.label} | ${two.label} | two / one | target |`);
+  console.log('|---|---|---|---|---|');
+  const rows: [string, number, number, string, (v: number) => string][] = [
+    ['sagas confirmed', one.sagas, two.sagas, '', String],
+    ['sagas failed (timed out or refused)', one.failed, two.failed, '0', String],
+    ['sustained sagas/s', one.perSecond, two.perSecond, `≥ ${TARGET_RATE}`, (v) => v.toFixed(2)],
+    ['award → confirmed p50 (ms)', one.outcome.p50, two.outcome.p50, '', ms],
+    ['award → confirmed p99 (ms)', one.outcome.p99, two.outcome.p99, `< ${TARGET_P99_MS}`, ms],
+    ['  of which award → order created p50 (ms)', one.order.p50, two.order.p50, '', ms],
+    ['RFQ created → matched p50 (ms)', one.matched.p50, two.matched.p50, '', ms],
+    ['whole saga as a buyer sees it p50 (ms)', one.whole.p50, two.whole.p50, '', ms],
+    ['whole saga p99 (ms)', one.whole.p99, two.whole.p99, '', ms],
+  ];
+  for (const [name, a, b, target, format] of rows) console.log(`| ${name} | ${format(a)} | ${format(b)} | ${ratio(b, a)} | ${target} |`);
+  console.log('\nCPU ms per saga, by service (all replicas):');
+  console.log(`| service | ${one.label} | ${two.label} |`);
+  console.log('|---|---|---|');
+  for (const name of Object.keys(two.cpuSecondsPerSaga)) console.log(`| ${name} | ${ms(one.cpuSecondsPerSaga[name] ?? Number.NaN)} | ${ms(two.cpuSecondsPerSaga[name]!)} |`);
+  for (const p of [one, two]) if (p.firstError) console.log(`\nfirst failure (${p.label}): ${p.firstError}`);
+  for (const p of [one, two]) {
+    const rateMet = p.perSecond >= TARGET_RATE;
+    const p99Met = p.outcome.p99 < TARGET_P99_MS;
+    console.log(`${p.label}: ${rateMet ? '✔' : '✖'} ${p.perSecond.toFixed(2)} sagas/s (target ≥ ${TARGET_RATE}), ${p99Met ? '✔' : '✖'} award → confirmed p99 ${ms(p.outcome.p99)} ms (target < ${TARGET_P99_MS})`);
+  }
+} finally {
+  await stopProcesses(platform.processes);
+  await cleanUp(platform);
+}
+process.exit(0);
