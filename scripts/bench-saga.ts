@@ -14,8 +14,10 @@
  * groups, search alias and topic prefix of the run's own, removed afterwards.
  */
 import { cpus } from 'node:os';
-import { infraUp } from '../infra/src/index.js';
-import { stopProcesses, type RunningProcess } from './platform.js';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { infraStatus, infraUp } from '../infra/src/index.js';
+import { root, stopProcesses, type RunningProcess } from './platform.js';
 import { cpuMsOfTree } from './process-cpu.js';
 import { Api, cleanUp, percentile, runSaga, setUpMarket, startReplica, startSagaPlatform, type Market, type SagaResult } from './saga-driver.js';
 
@@ -41,6 +43,53 @@ interface Phase {
   firstError?: string;
 }
 
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- a thin handle on the real client */
+const { Kafka, logLevel } = createRequire(join(root, 'packages', 'service-kit', 'package.json'))('kafkajs') as { Kafka: new (options: object) => any; logLevel: { NOTHING: number } };
+
+/** The servers' processes (the launcher's pids), so their CPU per saga is counted too. */
+async function serverPids(): Promise<Record<string, number>> {
+  const pids: Record<string, number> = {};
+  for (const server of await infraStatus()) if (server.pid && server.name !== 'redis') pids[server.name] = server.pid;
+  return pids;
+}
+
+/**
+ * The baseline of one hop: a record produced and consumed back on the same broker, one at a
+ * time (what every step of the saga pays at least once, before any handler or database work).
+ */
+async function kafkaRoundTrip(brokers: string, prefix: string, count = 100): Promise<{ p50: number; p99: number }> {
+  const kafka = new Kafka({ clientId: 'bench-saga-ping', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topic = `${prefix}bench.ping`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  const consumer = kafka.consumer({ groupId: `${prefix}bench.ping`, maxWaitTimeInMs: 100 });
+  await producer.connect();
+  await consumer.connect();
+  // From the beginning: a new group at "latest" could resolve its offset after the first ping was sent.
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const waiting = new Map<string, () => void>();
+  let joined!: () => void;
+  const ready = new Promise<void>((resolve) => (joined = resolve));
+  consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  await consumer.run({ eachMessage: async ({ message }: { message: { value: Buffer } }) => waiting.get(String(message.value))?.() });
+  await ready;
+  const times: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const id = `ping-${i}`;
+    const seen = new Promise<void>((resolve) => waiting.set(id, resolve));
+    const t0 = performance.now();
+    await producer.send({ topic, messages: [{ value: id }] });
+    await seen;
+    times.push(performance.now() - t0);
+  }
+  await consumer.disconnect();
+  await producer.disconnect();
+  return spread(times);
+}
+
 const spread = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
 
 function cpuByService(processes: RunningProcess[]): Record<string, number> {
@@ -55,7 +104,8 @@ let sagaCounter = 0;
 async function phase(label: string, api: Api, market: Market, processes: RunningProcess[]): Promise<Phase> {
   // Warm-up (not measured): JIT, connection pools, consumer fetch loops after a rebalance.
   await Promise.all(Array.from({ length: WARMUP }, (_, i) => runSaga(api, market, market.buyers[i % market.buyers.length]!, sagaCounter++)));
-  const cpuBefore = cpuByService(processes);
+  const servers = await serverPids();
+  const cpuBefore = { ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) };
   const results: (SagaResult & { wholeMs: number })[] = [];
   const started = performance.now();
   const until = started + DURATION_S * 1000;
@@ -69,7 +119,7 @@ async function phase(label: string, api: Api, market: Market, processes: Running
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = cpuByService(processes);
+  const cpuAfter = { ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) };
   const done = results.filter((r) => r.outcome === 'confirmed');
   const failed = results.filter((r) => !r.outcome);
   return {
@@ -93,6 +143,7 @@ const platform = await startSagaPlatform({ infra, portOffset: OFFSET, runName: '
 const api = new Api(platform.gateway, 30_000);
 try {
   const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS });
+  const hop = await kafkaRoundTrip(infra.kafkaBrokers, platform.topicPrefix);
   console.log(`market ready (logs in ${platform.logDir}); phase 1: one replica of each service`);
   const one = await phase('one replica of order and compliance', api, market, platform.processes);
   console.log(`  ${one.sagas} sagas in ${one.seconds.toFixed(1)} s; starting a second order and a second compliance`);
@@ -112,15 +163,21 @@ try {
     ['award → confirmed p50 (ms)', one.outcome.p50, two.outcome.p50, '', ms],
     ['award → confirmed p99 (ms)', one.outcome.p99, two.outcome.p99, `< ${TARGET_P99_MS}`, ms],
     ['  of which award → order created p50 (ms)', one.order.p50, two.order.p50, '', ms],
+    ['baseline: one Kafka round trip p50 (ms)', hop.p50, hop.p50, '', (v) => v.toFixed(1)],
+    ['baseline: one Kafka round trip p99 (ms)', hop.p99, hop.p99, '', (v) => v.toFixed(1)],
     ['RFQ created → matched p50 (ms)', one.matched.p50, two.matched.p50, '', ms],
     ['whole saga as a buyer sees it p50 (ms)', one.whole.p50, two.whole.p50, '', ms],
     ['whole saga p99 (ms)', one.whole.p99, two.whole.p99, '', ms],
   ];
   for (const [name, a, b, target, format] of rows) console.log(`| ${name} | ${format(a)} | ${format(b)} | ${ratio(b, a)} | ${target} |`);
-  console.log('\nCPU ms per saga, by service (all replicas):');
+  console.log(`\naward → confirmed p50 = ${(one.outcome.p50 / hop.p50).toFixed(0)}× one Kafka round trip (one replica), ${(two.outcome.p50 / hop.p50).toFixed(0)}× (two); the saga makes three hops from the award on`);
+  console.log('\nCPU ms per saga, by process (all replicas; the servers too):');
   console.log(`| service | ${one.label} | ${two.label} |`);
   console.log('|---|---|---|');
   for (const name of Object.keys(two.cpuSecondsPerSaga)) console.log(`| ${name} | ${ms(one.cpuSecondsPerSaga[name] ?? Number.NaN)} | ${ms(two.cpuSecondsPerSaga[name]!)} |`);
+  const total = (p: Phase) => Object.values(p.cpuSecondsPerSaga).reduce((sum, v) => sum + v, 0);
+  console.log(`| all | ${ms(total(one))} | ${ms(total(two))} |`);
+  console.log(`\n2 cores give at most ${(2000 / total(one)).toFixed(1)} sagas/s at the CPU one saga costs (one replica)`);
   for (const p of [one, two]) if (p.firstError) console.log(`\nfirst failure (${p.label}): ${p.firstError}`);
   for (const p of [one, two]) {
     const rateMet = p.perSecond >= TARGET_RATE;
