@@ -141,6 +141,10 @@ const infra = await infraUp({ log: () => undefined });
 console.log(`saga benchmark: ${BUYERS} concurrent buyers, ${SUPPLIERS} suppliers, ${DURATION_S} s per phase, ${cpus().length} cores`);
 const platform = await startSagaPlatform({ infra, portOffset: OFFSET, runName: 'benchsaga', logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn' });
 const api = new Api(platform.gateway, 30_000);
+// Interrupted (Ctrl-C): the platform's processes are detached groups; stop them rather than orphan them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopProcesses(platform.processes).then(() => cleanUp(platform)).finally(() => process.exit(130)));
+}
 try {
   const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS });
   const hop = await kafkaRoundTrip(infra.kafkaBrokers, platform.topicPrefix);

@@ -53,6 +53,16 @@ const infra = await infraUp({ log: () => undefined });
 log(`chaos saga: ${SAGAS} sagas, ${BUYERS} concurrent buyers, ${SUPPLIERS} suppliers, ${cpus().length} cores; starting the platform`);
 const platform = await startSagaPlatform({ infra, portOffset: OFFSET, runName: 'chaos', logLevel: process.env.CHAOS_LOG_LEVEL ?? 'warn' });
 const api = new Api(platform.gateway, 180_000);
+// Interrupted (Ctrl-C): start the broker again if it is down, stop the detached processes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () =>
+    void restartBroker()
+      .catch(() => undefined)
+      .then(() => stopProcesses(platform.processes))
+      .then(() => cleanUp(platform))
+      .finally(() => process.exit(130)),
+  );
+}
 let exitCode = 1;
 try {
   const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS, nonCompliantEvery: NONCOMPLIANT_EVERY });
