@@ -307,6 +307,21 @@ describe('a brand-new consumer group', () => {
     }
   }, 180_000);
 
+  it('ensureTopics succeeds for every service creating the same new topics at once', async () => {
+    const prefix = `test.together${uniqueSuffix()}.`;
+    const topics = Array.from({ length: 12 }, (_, i) => `${prefix}t${i}`);
+    const admins = Array.from({ length: 4 }, () => kafka.admin());
+    await Promise.all(admins.map((each) => each.connect()));
+    try {
+      await Promise.all(admins.map((each) => ensureTopics(each, topics, 3)));
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      expect(metadata.map((topic) => topic.partitions.filter((partition) => partition.leader >= 0).length)).toEqual(topics.map(() => 3));
+    } finally {
+      await Promise.all(admins.map((each) => each.disconnect()));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+    }
+  }, 60_000);
+
   it('returns from ensureTopics only when every partition of every topic has a leader', async () => {
     const prefix = `test.leaders${uniqueSuffix()}.`;
     const topics = Array.from({ length: 12 }, (_, i) => `${prefix}t${i}`);

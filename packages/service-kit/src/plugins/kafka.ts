@@ -94,8 +94,12 @@ export async function ensureTopics(
   const existing = new Set(await admin.listTopics());
   const missing = wanted.filter((topic) => !existing.has(topic));
   if (missing.length > 0) {
+    // kafkajs's own wait for leaders gives up on the first "does not host this topic-partition"
+    // (seen right after creation, e.g. while other services create the same topics): the wait
+    // below retries that until its deadline instead. A topic another process created meanwhile
+    // is not an error (createTopics resolves false).
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
     });
   }
