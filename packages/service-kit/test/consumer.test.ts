@@ -4,6 +4,8 @@
  * that died holding a claim, broadcast next to shared handlers, and a group that is brand new.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import { ALL_TOPICS, buildEvent, sampleEventData, toKafkaMessage, TOPICS, type FoodXchangeEvent } from '@foodxchange/contracts';
@@ -275,6 +277,43 @@ describe('broadcast and shared subscriptions', () => {
       buildService(service, consumerApp([subscribe(TOPIC, noop), subscribe(TOPIC, noop)]), isolatedEnv('kitdupe')),
     ).rejects.toThrow(/Two handlers named/);
   });
+});
+
+describe('a replica started right after another was SIGKILLed', () => {
+  it('starts at once, although its group waits for the dead member\'s session, and consumes once it has joined', async () => {
+    const group = `test.kitkilled.${uniqueSuffix()}`;
+    const handled: string[] = [];
+    const subscriptions = [subscribe(TOPIC, async (event) => void handled.push(event.id), { name: 'after-kill' })];
+    const env = { ...isolatedEnv('kitkilled'), KAFKA_GROUP_ID: group };
+    // A first replica commits the group's start offsets and leaves cleanly.
+    const first = await buildService(service, consumerApp(subscriptions), env);
+    await first.events.whenConsuming();
+    await first.close();
+    // A member that joins with a 30 s session and is then SIGKILLed: the group waits for it.
+    const kafkajs = createRequire(import.meta.url).resolve('kafkajs');
+    const member = spawn(process.execPath, ['-e', `
+      const { Kafka, logLevel } = require(${JSON.stringify(kafkajs)});
+      const consumer = new Kafka({ clientId: 'doomed', brokers: ${JSON.stringify(brokers)}, logLevel: logLevel.NOTHING })
+        .consumer({ groupId: ${JSON.stringify(group)}, sessionTimeout: 30000, rebalanceTimeout: 30000 });
+      consumer.on(consumer.events.GROUP_JOIN, () => console.log('joined'));
+      consumer.connect()
+        .then(() => consumer.subscribe({ topics: [${JSON.stringify(testTopic(TOPIC))}] }))
+        .then(() => consumer.run({ eachMessage: async () => undefined }));
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    member.stdout.on('data', (chunk) => (output += String(chunk)));
+    try {
+      await waitFor(() => output.includes('joined'), { what: 'the doomed member joined', timeoutMs: 60_000 });
+    } finally {
+      member.kill('SIGKILL');
+    }
+    // Before, start-up waited for the join and Fastify gave up on it after 10 s: this threw.
+    const second = await start(subscriptions, env);
+    const event = checkEvent('after-kill');
+    await produce(event);
+    await waitFor(() => handled.includes(event.id), { what: 'the event consumed once the dead member is gone', timeoutMs: 90_000 });
+    expect(second.events.consumer!.groupJoins).toBeGreaterThanOrEqual(1);
+  }, 150_000);
 });
 
 describe('a brand-new consumer group', () => {

@@ -388,12 +388,24 @@ export class EventConsumer {
     await this.consumer.connect();
     if (!this.options.fromBeginning || this.options.alwaysStartAtEnd) await this.commitStartOffsets(brokerTopics);
     await this.consumer.subscribe({ topics: brokerTopics, fromBeginning: this.options.fromBeginning });
-    await this.consumer.run({
+    // kafkajs's run() resolves only once this member has joined its group. After a replica was
+    // SIGKILLed the group first waits for the dead member's session to time out (30 s by default),
+    // far past the service's start-up timeout, so the restarted replica could not start until then
+    // (and each failed start left one more dead member). The join therefore goes on in the
+    // background: the start offsets above already make every event published from now on
+    // consumed whenever it completes (whenJoined() waits for it); a failed join is kafkajs's CRASH.
+    const running = this.consumer.run({
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       // Offsets are resolved here, message by message (or batch handler call by call), exactly
       // as kafkajs's own eachMessage loop does: a stop mid-batch leaves the rest unresolved.
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handleFetched(payload),
+    });
+    running.catch((error: Error) => {
+      if (this.stopping.signal.aborted) return;
+      this.state = 'crashed';
+      this.crashError = error;
+      this.app.log.error({ err: error, group: this.options.groupId }, 'kafka consumer did not start');
     });
     this.state = 'running';
     this.cleanupTimer = setInterval(() => void this.cleanup().catch(() => undefined), 60 * 60 * 1000);
