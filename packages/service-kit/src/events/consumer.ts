@@ -543,12 +543,8 @@ export class EventConsumer {
     try {
       const parsed: { event: FoodXchangeEvent; message: KafkaMessage }[] = [];
       for (const message of messages) {
-        try {
-          parsed.push({ event: parseEvent(message.value, topic as Topic), message });
-        } catch (error) {
-          this.app.log.warn({ topic, partition, offset: message.offset, err: error }, 'poison message: dead-lettering without retry');
-          await this.deadLetter(topic, partition, message, error, 0);
-        }
+        const event = await this.parseOrSetAside(topic, partition, message);
+        if (event) parsed.push({ event, message });
       }
       if (parsed.length === 0) return;
       for (const subscription of subscriptions) await this.runBatch(subscription, parsed, topic, partition, heartbeat);
@@ -601,6 +597,18 @@ export class EventConsumer {
     await this.deadLetter(topic, partition, last.message, failure, attempts, subscription.name);
   }
 
+  /** The contract event a record holds; a poison record is dead-lettered at once (or counted failed) and gives undefined. */
+  private async parseOrSetAside(topic: string, partition: number, message: KafkaMessage): Promise<FoodXchangeEvent | undefined> {
+    try {
+      return parseEvent(message.value, topic as Topic);
+    } catch (error) {
+      this.app.log.warn({ topic, partition, offset: message.offset, err: error }, 'poison message: dead-lettering without retry');
+      if (this.options.deadLetter !== false) await this.deadLetter(topic, partition, message, error, 0);
+      else this.options.onOutcome?.(topic, 'failed');
+      return undefined;
+    }
+  }
+
   private async handle(payload: Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat' | 'pause'>): Promise<void> {
     const { topic: brokerTopic, partition, message } = payload;
     const topic = brokerTopic.slice(this.prefix.length);
@@ -617,15 +625,8 @@ export class EventConsumer {
         }
         return;
       }
-      let event: FoodXchangeEvent;
-      try {
-        event = parseEvent(message.value, topic as Topic);
-      } catch (error) {
-        this.app.log.warn({ topic, partition, offset: message.offset, err: error }, 'poison message: dead-lettering without retry');
-        if (this.options.deadLetter !== false) await this.deadLetter(topic, partition, message, error, 0);
-        else this.options.onOutcome?.(topic, 'failed');
-        return;
-      }
+      const event = await this.parseOrSetAside(topic, partition, message);
+      if (!event) return;
       for (const subscription of subscriptions as Subscription[]) {
         await this.handleEvent(subscription, event, topic, partition, message, heartbeat);
       }

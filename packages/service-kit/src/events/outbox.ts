@@ -452,7 +452,8 @@ export class OutboxRelay {
     const retention = this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS;
     const recent = entries.filter((entry) => Date.now() - new Date(entry.createdAt).getTime() < retention);
     if (recent.length === 0) return new Set();
-    const sent = await this.settledIds(recent, new Date(8.64e15));
+    // Any entry not found by its slot is looked up by id: this is an operator's question, not a pass.
+    const sent = await this.settledIds(recent, new Date(8.64e15 /* the latest Date there is */));
     return new Set(recent.filter((entry) => !sent.has(entry.id)).map((entry) => entry.id));
   }
 
@@ -631,7 +632,8 @@ export class OutboxRelay {
     const wholeOverlap = sweep || passStartedAt.getTime() - (this.overlapPassAt.get(watermarkId) ?? 0) >= overlap / 2;
     const lookBack = wholeOverlap ? overlap : Math.min(overlap, this.options.lateMarginMs ?? 5_000);
     // A sweep looks back to the previous sweep, a normal pass to the previous pass.
-    const since = new Date(Math.min(scannedFrom, sweep ? (watermark?.sweptFrom?.getTime() ?? scannedFrom) : scannedFrom) - lookBack);
+    const from = sweep ? Math.min(scannedFrom, watermark?.sweptFrom?.getTime() ?? scannedFrom) : scannedFrom;
+    const since = new Date(from - lookBack);
     const ranged = sweep || passStartedAt.getTime() - since.getTime() > (this.options.maxBucketSpanMs ?? 6 * 3600_000);
 
     const docs = ranged
