@@ -294,6 +294,44 @@ describe('finding work without reading the whole collection', () => {
     }
   });
 
+  it('polls without writing: a pass that finds nothing takes no lease and leaves a young watermark as it is', async () => {
+    const app = await producerWith();
+    await app.events.relay.stop();
+    const checks = checksOf(app);
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(producer, app.mongo, app.log, { pollIntervalMs: 3600_000, watermarkRefreshMs: 3600_000 }, testTopic);
+    relay.register(checks);
+    const reader = await readTopicFromNow(TOPIC);
+    // Every write the relay's models make on this connection (mongoose reports each operation).
+    const writes: string[] = [];
+    const WRITES = /^(insert|update|delete|replace|findOneAndUpdate|findOneAndDelete|bulkWrite|create)/i;
+    app.mongo.set('debug', (collection: string, method: string) => {
+      if (WRITES.test(method)) writes.push(`${collection}.${method}`);
+    });
+    try {
+      const staged = await stage(app, `idle-${uniqueSuffix()}`, false);
+      await relay.flush(); // the first pass sweeps, sends and writes its books
+      await waitFor(() => idsOn(reader.records).includes(staged.id), { what: 'the staged event delivered' });
+      expect(writes.length).toBeGreaterThan(0);
+      writes.length = 0;
+      for (let pass = 0; pass < 5; pass += 1) await relay.flush();
+      expect(writes).toEqual([]);
+      // Work again: that pass takes the lease, sends, and writes its books as before.
+      const next = await stage(app, `idle-then-${uniqueSuffix()}`, false);
+      await relay.flush();
+      await waitFor(() => idsOn(reader.records).includes(next.id), { what: 'the next event delivered' });
+      expect(writes.some((write) => write.startsWith('outbox_relay_lease.'))).toBe(true);
+      expect(writes.some((write) => write.startsWith('outbox_watermarks.'))).toBe(true);
+      expect(idsOn(reader.records).filter((id) => id === staged.id || id === next.id)).toHaveLength(2);
+    } finally {
+      app.mongo.set('debug', false);
+      await relay.stop();
+      await producer.disconnect();
+      await reader.stop();
+    }
+  });
+
   it('delivers a write committed after a later pass began by the next pass that looks back the whole overlap', async () => {
     const app = await producerWith();
     await app.events.relay.stop();

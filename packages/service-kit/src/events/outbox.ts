@@ -193,6 +193,20 @@ interface RelayWatermark {
   sweptFrom?: Date;
 }
 
+/** What one pass found in one collection: its window and the entries in it not sent yet. */
+interface ModelScan {
+  model: OutboxModel;
+  watermarkId: string;
+  watermark: RelayWatermark | null;
+  passStartedAt: Date;
+  sweep: boolean;
+  wholeOverlap: boolean;
+  pending: { aggregateId: string; entries: OutboxEntry[] }[];
+}
+
+/** How old a watermark may get before a pass that found nothing writes it again. */
+const WATERMARK_REFRESH_MS = 5_000;
+
 /** Sends of one entry that failed for a reason of its own (not a broker outage). */
 interface SendFailure {
   _id: string;
@@ -281,6 +295,8 @@ export interface RelayOptions {
    */
   overlapMs?: number;
   lateMarginMs?: number;
+  /** How old a watermark may get before a pass that found nothing writes it again (5 s). */
+  watermarkRefreshMs?: number;
   /** How long a delivery is remembered; at least as long as entries stay in their aggregate. */
   deliveredRetentionMs?: number;
   /**
@@ -516,23 +532,48 @@ export class OutboxRelay {
     } while (this.again && !this.stopped);
   }
 
+  /**
+   * One pass. Finding work only reads, so it runs without the lease: an idle pass (the timer's
+   * common case) writes nothing at all. Only a pass that found entries to send takes the lease,
+   * and under it checks again which of them another relay has sent meanwhile.
+   */
   private async pass(): Promise<number> {
-    if (!(await this.acquireLease())) return LEASE_BUSY;
-    let published = 0;
     let failed: unknown;
-    try {
-      // Each model gets its own try: one collection's trouble never holds back another's events.
-      for (const model of this.models) {
-        try {
-          published += await this.passOver(model);
-        } catch (error) {
-          // Without the lease, nothing more may be sent in this pass: another relay has it.
-          if (error instanceof RelayLeaseLostError) throw error;
-          failed ??= error;
-        }
+    const scans: ModelScan[] = [];
+    // Each model gets its own try: one collection's trouble never holds back another's events.
+    for (const model of this.models) {
+      try {
+        scans.push(await this.scan(model));
+      } catch (error) {
+        failed ??= error;
       }
-    } finally {
-      await this.releaseLease();
+    }
+    const idle = scans.filter((scan) => scan.pending.length === 0);
+    const busy = scans.filter((scan) => scan.pending.length > 0);
+    // Everything these found in their window was settled: their watermarks move on as they are.
+    for (const scan of idle) {
+      try {
+        await this.advance(scan, false);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+    let published = 0;
+    if (busy.length > 0) {
+      if (!(await this.acquireLease())) return LEASE_BUSY;
+      try {
+        for (const scan of busy) {
+          try {
+            published += await this.publishScan(scan);
+          } catch (error) {
+            // Without the lease, nothing more may be sent in this pass: another relay has it.
+            if (error instanceof RelayLeaseLostError) throw error;
+            failed ??= error;
+          }
+        }
+      } finally {
+        await this.releaseLease();
+      }
     }
     if (published > 0) this.options.onPublished?.(published);
     if (failed) throw failed;
@@ -622,7 +663,8 @@ export class OutboxRelay {
     return now.getTime() - sweptFrom >= (this.options.sweepIntervalMs ?? 3600_000);
   }
 
-  private async passOver(model: OutboxModel): Promise<number> {
+  /** What one collection has to send since its watermark (reads only; see pass()). */
+  private async scan(model: OutboxModel): Promise<ModelScan> {
     const passStartedAt = new Date();
     const watermarkId = model.collection.collectionName;
     const watermark = await this.watermarks.findById(watermarkId).lean();
@@ -649,46 +691,72 @@ export class OutboxRelay {
         entries: doc.outbox.filter((entry) => new Date(entry.createdAt).getTime() >= since.getTime()),
       }))
       .filter((aggregate) => aggregate.entries.length > 0);
-    let published = 0;
-    let complete = true;
+    let pending: ModelScan['pending'] = [];
     if (byAggregate.length > 0) {
       const settled = await this.settledIds(
         byAggregate.flatMap((aggregate) => aggregate.entries),
         this.createdAt,
       );
-      const pending = byAggregate
+      pending = byAggregate
         .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
         .filter((aggregate) => aggregate.entries.length > 0);
-      const batchSize = this.options.batchSize ?? 500;
-      let batch: { aggregateId: string; entries: OutboxEntry[] }[] = [];
-      let batchEntries = 0;
-      const sendBatch = async () => {
-        if (batch.length === 0) return;
-        const outcome = await this.publishAggregates(model.collection.collectionName, batch);
-        published += outcome.published;
-        if (!outcome.complete) complete = false;
-        batch = [];
-        batchEntries = 0;
-        if (!(await this.renewLease())) throw new RelayLeaseLostError();
-      };
-      for (const aggregate of pending) {
-        batch.push(aggregate);
-        batchEntries += aggregate.entries.length;
-        if (batchEntries >= batchSize) await sendBatch();
-      }
-      await sendBatch();
     }
+    return { model, watermarkId, watermark, passStartedAt, sweep, wholeOverlap, pending };
+  }
+
+  /** Sends a scan's pending entries (holding the lease), then moves its watermark on if all got out. */
+  private async publishScan(scan: ModelScan): Promise<number> {
+    // Another relay may have sent some of them between the scan and this relay's taking the lease.
+    const settled = await this.settledIds(
+      scan.pending.flatMap((aggregate) => aggregate.entries),
+      this.createdAt,
+    );
+    const pending = scan.pending
+      .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
+      .filter((aggregate) => aggregate.entries.length > 0);
+    let published = 0;
+    let complete = true;
+    const batchSize = this.options.batchSize ?? 500;
+    let batch: { aggregateId: string; entries: OutboxEntry[] }[] = [];
+    let batchEntries = 0;
+    const sendBatch = async () => {
+      if (batch.length === 0) return;
+      const outcome = await this.publishAggregates(scan.model.collection.collectionName, batch);
+      published += outcome.published;
+      if (!outcome.complete) complete = false;
+      batch = [];
+      batchEntries = 0;
+      if (!(await this.renewLease())) throw new RelayLeaseLostError();
+    };
+    for (const aggregate of pending) {
+      batch.push(aggregate);
+      batchEntries += aggregate.entries.length;
+      if (batchEntries >= batchSize) await sendBatch();
+    }
+    await sendBatch();
     // Only a pass that got everything out (or quarantined it) moves the watermark on.
-    if (complete) {
+    if (complete) await this.advance(scan, true);
+    return published;
+  }
+
+  /**
+   * Moves a collection's watermark to the start of a pass whose window is all settled. Passes that
+   * found nothing rewrite it only once it is `watermarkRefreshMs` old: an older watermark is always
+   * safe (the next pass merely looks further back), and an idle relay then polls without writing.
+   */
+  private async advance(scan: ModelScan, sent: boolean): Promise<void> {
+    const { watermarkId, watermark, passStartedAt, sweep, wholeOverlap } = scan;
+    const age = passStartedAt.getTime() - (watermark?.scannedFrom.getTime() ?? 0);
+    const due = sent || sweep || !watermark || age >= (this.options.watermarkRefreshMs ?? WATERMARK_REFRESH_MS);
+    if (due) {
       await this.watermarks.updateOne(
         { _id: watermarkId },
         { $set: { scannedFrom: passStartedAt, ...(sweep ? { sweptFrom: passStartedAt } : {}) } },
         { upsert: true },
       );
-      if (sweep) this.swept.add(watermarkId);
-      if (wholeOverlap) this.overlapPassAt.set(watermarkId, passStartedAt.getTime());
     }
-    return published;
+    if (sweep) this.swept.add(watermarkId);
+    if (wholeOverlap) this.overlapPassAt.set(watermarkId, passStartedAt.getTime());
   }
 
   /**
