@@ -100,6 +100,20 @@ function cpuByService(processes: RunningProcess[]): Record<string, number> {
 
 let sagaCounter = 0;
 
+const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 15);
+
+/** CPU of every process and server over a quiet spell: the platform's background work alone. */
+async function idleCpu(processes: RunningProcess[]): Promise<Record<string, number>> {
+  const servers = await serverPids();
+  const sample = () => ({ ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) });
+  const before = sample();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+  const seconds = (performance.now() - started) / 1000;
+  const after = sample();
+  return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - (before[name] ?? 0)) / seconds]));
+}
+
 /** Every buyer runs sagas back to back until the time is up; sagas started in time are waited for. */
 async function phase(label: string, api: Api, market: Market, processes: RunningProcess[]): Promise<Phase> {
   // Warm-up (not measured): JIT, connection pools, consumer fetch loops after a rebalance.
@@ -148,7 +162,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS });
   const hop = await kafkaRoundTrip(infra.kafkaBrokers, platform.topicPrefix);
-  console.log(`market ready (logs in ${platform.logDir}); phase 1: one replica of each service`);
+  // Settled first: the market's set-up events are handled before the quiet spell is measured.
+  await Promise.all(Array.from({ length: WARMUP }, (_, i) => runSaga(api, market, market.buyers[i % market.buyers.length]!, sagaCounter++)));
+  console.log(`market ready (logs in ${platform.logDir}); ${IDLE_S} s idle, then phase 1: one replica of each service`);
+  const idle = await idleCpu(platform.processes);
   const one = await phase('one replica of order and compliance', api, market, platform.processes);
   console.log(`  ${one.sagas} sagas in ${one.seconds.toFixed(1)} s; starting a second order and a second compliance`);
   await startReplica(platform, 'order', 1);
@@ -181,6 +198,13 @@ try {
   for (const name of Object.keys(two.cpuSecondsPerSaga)) console.log(`| ${name} | ${ms(one.cpuSecondsPerSaga[name] ?? Number.NaN)} | ${ms(two.cpuSecondsPerSaga[name]!)} |`);
   const total = (p: Phase) => Object.values(p.cpuSecondsPerSaga).reduce((sum, v) => sum + v, 0);
   console.log(`| all | ${ms(total(one))} | ${ms(total(two))} |`);
+  console.log(`\nCPU ms per second of the idle platform (one replica each; no saga running for ${IDLE_S} s):`);
+  console.log('| process | ms/s |');
+  console.log('|---|---:|');
+  for (const [name, value] of Object.entries(idle)) console.log(`| ${name} | ${value.toFixed(1)} |`);
+  const idleTotal = Object.values(idle).reduce((sum, v) => sum + v, 0);
+  console.log(`| all | ${idleTotal.toFixed(1)} |`);
+  console.log(`idle work takes ${((idleTotal / 2000) * 100).toFixed(0)} % of the 2 cores; per saga, net of it (one replica): ${ms(total(one) - idleTotal / Math.max(0.01, one.perSecond))} ms`);
   console.log(`\n2 cores give at most ${(2000 / total(one)).toFixed(1)} sagas/s at the CPU one saga costs (one replica)`);
   for (const p of [one, two]) if (p.firstError) console.log(`\nfirst failure (${p.label}): ${p.firstError}`);
   for (const p of [one, two]) {
