@@ -34,9 +34,14 @@ export const SAGA_PROCESSES = ['auth', 'user', 'catalog', 'rfq', 'compliance', '
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
+/**
+ * Polls `probe` until it gives a value. `maxIntervalMs` above `intervalMs` backs off (×1.5 per
+ * probe up to it), as a client polling for an outcome does.
+ */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200, maxIntervalMs = intervalMs): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  let interval = intervalMs;
   for (;;) {
     try {
       const value = await probe();
@@ -45,7 +50,8 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
       lastError = error;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await sleep(intervalMs);
+    await sleep(interval);
+    interval = Math.min(maxIntervalMs, Math.round(interval * 1.5));
   }
 }
 
@@ -396,7 +402,11 @@ export class Api {
           return done(last) ? last : undefined;
         },
         timeoutMs,
-        150,
+        // From 100 ms backing off to 1 s: the platform's latencies are read from its own
+        // timestamps, so this paces only the buyers' loops and the load their polling adds (each
+        // poll is a gateway request and a query, CPU the two cores would otherwise give sagas).
+        100,
+        1000,
       );
     } catch (error) {
       throw new Error(`${(error as Error).message}; last answer ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
