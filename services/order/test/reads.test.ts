@@ -88,6 +88,52 @@ describe('GET /orders and GET /orders/:id', () => {
     expect((await list(noRead)).statusCode).toBe(403);
   });
 
+  it('admins filter by buyerCompanyId and supplierCompanyId (with the other filters and paging)', async () => {
+    const ids = (res: { json(): { data: { id: string }[] } }) => res.json().data.map((o) => o.id);
+    const newestFirst = [...mine].reverse().map((doc) => doc._id);
+    const ofBuyer = await list(admin.headers, `?buyerCompanyId=${buyer.companyId}`);
+    expect(ofBuyer.statusCode).toBe(200);
+    expect(ids(ofBuyer)).toEqual(newestFirst);
+    expect(ofBuyer.json().pagination).toMatchObject({ total: 3 });
+    expect(ids(await list(admin.headers, `?supplierCompanyId=${supplier.companyId}`))).toEqual(newestFirst);
+    const theirs = await list(admin.headers, `?supplierCompanyId=${otherSupplier.companyId}`);
+    expect(theirs.json().data).toHaveLength(1);
+    expect(theirs.json().data[0]).toMatchObject({ buyerCompanyId: otherBuyer.companyId, supplierCompanyId: otherSupplier.companyId });
+    // Both filters hold together: buyer's orders from the other supplier are none.
+    expect((await list(admin.headers, `?buyerCompanyId=${buyer.companyId}&supplierCompanyId=${otherSupplier.companyId}`)).json().data).toEqual([]);
+    // A buyer's id is not a supplier's: the filters name the side.
+    expect((await list(admin.headers, `?supplierCompanyId=${buyer.companyId}`)).json().data).toEqual([]);
+    const rejected = await list(admin.headers, `?buyerCompanyId=${buyer.companyId}&supplierCompanyId=${supplier.companyId}&rfqId=${rfqId}&status=rejected`);
+    expect(ids(rejected)).toEqual([mine[0]!._id]);
+    const page2 = await list(admin.headers, `?buyerCompanyId=${buyer.companyId}&limit=2&page=2`);
+    expect(ids(page2)).toEqual([mine[0]!._id]);
+    expect(page2.json().pagination).toMatchObject({ page: 2, limit: 2, total: 3 });
+    const bad = await list(admin.headers, '?buyerCompanyId=');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.fields).toHaveProperty(['querystring.buyerCompanyId']);
+  });
+
+  it('buyers and suppliers may not use the company filters (403), not even to name their own company', async () => {
+    const attempts: [Party, string][] = [
+      [buyer, `?buyerCompanyId=${otherBuyer.companyId}`],
+      [buyer, `?supplierCompanyId=${otherSupplier.companyId}`],
+      [supplier, `?supplierCompanyId=${otherSupplier.companyId}`],
+      [supplier, `?buyerCompanyId=${otherBuyer.companyId}&supplierCompanyId=${otherSupplier.companyId}`],
+      [otherBuyer, `?buyerCompanyId=${buyer.companyId}`],
+      [buyer, `?buyerCompanyId=${buyer.companyId}`],
+      [supplier, `?supplierCompanyId=${supplier.companyId}&status=pending_compliance`],
+    ];
+    for (const [who, query] of attempts) {
+      const res = await list(who.headers, query);
+      expect(res.statusCode, query).toBe(403);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'AUTHORIZATION_ERROR' }, metadata: { version: 'v1', requestId: expect.any(String) } });
+      expect(res.json()).not.toHaveProperty('data');
+    }
+    expect((await list(buyer.headers, `?buyerCompanyId=${otherBuyer.companyId}`)).json().error.details).toEqual({ filters: ['buyerCompanyId'] });
+    // Without the filters nothing changed: still only their own company's orders.
+    expect((await list(otherBuyer.headers)).json().pagination.total).toBe(1);
+  });
+
   it('bad query parameters are 400 with field errors', async () => {
     const res = await list(buyer.headers, '?status=lost&limit=1000');
     expect(res.statusCode).toBe(400);

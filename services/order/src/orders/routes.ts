@@ -63,6 +63,9 @@ export default async function orderRoutes(app: FastifyInstance, { deps }: { deps
       schema: {
         tags: ['orders'],
         summary: "Orders of the caller's company (admins: all), newest first",
+        description:
+          'buyerCompanyId and supplierCompanyId are platform admins\' filters: anyone else using them is refused (403), ' +
+          "their list is their own company's orders and no filter widens it.",
         querystring: OrderListQuerySchema,
         response: { 200: OrderListEnvelope },
       },

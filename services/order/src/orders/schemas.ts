@@ -92,9 +92,13 @@ export const OrderListQuerySchema = Type.Object(
     rfqId: Type.Optional(IdSchema),
     status: Type.Optional(OrderStatusSchema),
     createdFrom: Type.Optional(StringEnum(['rfq', 'catalog'] as const)),
+    buyerCompanyId: Type.Optional({ ...IdSchema, description: "Platform admins only (anyone else 403): the orders this company buys" }),
+    supplierCompanyId: Type.Optional({ ...IdSchema, description: "Platform admins only (anyone else 403): the orders this company supplies" }),
   },
   { additionalProperties: false },
 );
+/** The query filters that choose companies: platform admins' only (a company's list is its own already). */
+export const COMPANY_FILTERS = ['buyerCompanyId', 'supplierCompanyId'] as const;
 export type OrderListQuery = Static<typeof OrderListQuerySchema>;
 
 /** One printable line: no control characters (NUL included, which the database refuses). */

@@ -26,7 +26,7 @@ import { findProductCopies } from '../products/service.js';
 import { clip, compact, orderConfirmedData, orderCreatedData, orderRejectedData, statusChangedData } from './event-data.js';
 import type { ComplianceOutcome, OrderDoc, OrderDocument, OrderLine, OrderModel, StatusChange } from './model.js';
 import { formatOrderNumber, type OrderNumberAllocator } from './numbers.js';
-import type { OrderListQuery, OrderView, StatusChangeBody } from './schemas.js';
+import { COMPANY_FILTERS, type OrderListQuery, type OrderView, type StatusChangeBody } from './schemas.js';
 
 export interface OrderDeps {
   orders: OrderModel;
@@ -370,7 +370,18 @@ export async function listOrders(
   actor: Actor,
 ): Promise<{ items: OrderView[]; total: number }> {
   const filter: Record<string, unknown> = {};
-  if (!isAdminRole(actor.role)) filter.partyCompanyIds = actor.companyId ?? NO_COMPANY;
+  if (isAdminRole(actor.role)) {
+    if (query.buyerCompanyId) filter.buyerCompanyId = query.buyerCompanyId;
+    if (query.supplierCompanyId) filter.supplierCompanyId = query.supplierCompanyId;
+  } else {
+    // Refused rather than ignored: an ignored filter would answer an unfiltered list as if it
+    // were filtered. Their own company too: one rule, and their list is their company's already.
+    const named = COMPANY_FILTERS.filter((name) => query[name] !== undefined);
+    if (named.length > 0) {
+      throw new AuthorizationError(`Only platform admins filter orders by company (${named.join(', ')}): your list is your company's orders`, { filters: named });
+    }
+    filter.partyCompanyIds = actor.companyId ?? NO_COMPANY;
+  }
   if (query.rfqId) filter.rfqId = query.rfqId;
   if (query.status) filter.status = query.status;
   if (query.createdFrom) filter.createdFrom = query.createdFrom;
