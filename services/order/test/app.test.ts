@@ -33,5 +33,10 @@ describe('order service', () => {
     // The kit's own routes are documented too, with the error envelope of every status.
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/health/live', '/ops/outbox/quarantine']));
     expect(Object.keys(doc.paths['/health/ready'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '500', '503']));
+    // The order routes document the key's retention and the admins' company filters.
+    const header = doc.paths['/api/v1/orders'].post.parameters.find((p: { in: string; name: string }) => p.in === 'header' && p.name === 'idempotency-key');
+    expect(header.description).toContain('24 hours');
+    const query = doc.paths['/api/v1/orders'].get.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name);
+    expect(query).toEqual(expect.arrayContaining(['buyerCompanyId', 'supplierCompanyId']));
   });
 });

@@ -62,13 +62,6 @@ export interface OrderDoc extends OutboxFields {
   rfqId?: string;
   quoteId?: string;
   title?: string;
-  /**
-   * `<buyerCompanyId>|<Idempotency-Key>` for a catalogue purchase: unique, so one key makes one
-   * order per buyer company. Absent for orders from awards.
-   */
-  idempotencyScope?: string;
-  /** SHA-256 of the purchase request's canonical body: a replay with another body is a 409. */
-  requestHash?: string;
   buyerCompanyId: string;
   buyerUserId?: string;
   supplierCompanyId: string;
@@ -161,14 +154,12 @@ const OrderSchema = new Schema<OrderDoc>(
     _id: { type: String, required: true },
     orderNumber: { type: String, required: true, unique: true },
     createdFrom: { type: String, required: true, enum: ['rfq', 'catalog'] },
-    // Sparse: purchases have no award, awards no idempotency key (a compound unique index would
-    // index the missing field as null and make every second award of a buyer collide).
+    // Sparse: purchases have no award (a unique index would index the missing field as null and
+    // make every second purchase collide). A purchase's key is in order_idempotency_keys.
     awardKey: { type: String, unique: true, sparse: true },
     rfqId: { type: String, index: true },
     quoteId: String,
     title: String,
-    idempotencyScope: { type: String, unique: true, sparse: true },
-    requestHash: String,
     buyerCompanyId: { type: String, required: true, index: true },
     buyerUserId: String,
     supplierCompanyId: { type: String, required: true, index: true },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthorizationError, callerOf, ok, paged, type Identity } from '@foodxchange/service-kit';
-import { PurchaseBodySchema, PurchaseHeadersSchema, type PurchaseBody } from '../purchases/schemas.js';
+import { PurchaseBodySchema, purchaseHeadersSchema, type PurchaseBody } from '../purchases/schemas.js';
 import { placePurchase } from '../purchases/service.js';
 import {
   OrderEnvelope,
@@ -22,6 +22,7 @@ const actorOf = (identity: Identity): Actor => ({
 const id = (request: FastifyRequest) => (request.params as { id: string }).id;
 
 export default async function orderRoutes(app: FastifyInstance, { deps }: { deps: OrderDeps }) {
+  const retentionHours = deps.idempotencyRetentionMs / 3_600_000;
   app.post(
     '/orders',
     {
@@ -32,8 +33,9 @@ export default async function orderRoutes(app: FastifyInstance, { deps }: { deps
         description:
           'Prices and the applicable price tier come from the catalogue, never from the request. 201 with the new order; ' +
           '200 with the same order when the key was already used with the same body; 409 when it was used with another body; ' +
-          '400 without a key, for a quantity below the MOQ, and for an unknown, deleted or inactive product (with the field).',
-        headers: PurchaseHeadersSchema,
+          '400 without a key, for a quantity below the MOQ, and for an unknown, deleted or inactive product (with the field). ' +
+          `A key is kept ${retentionHours} hours from its first use; after that it is new again (a new order).`,
+        headers: purchaseHeadersSchema(retentionHours),
         body: PurchaseBodySchema,
         response: { 200: OrderEnvelope, 201: OrderEnvelope },
       },

@@ -22,6 +22,7 @@ import {
   type Role,
 } from '@foodxchange/contracts';
 import type { ProductCopyDoc, ProductCopyModel } from '../products/model.js';
+import type { IdempotencyKeyModel } from '../purchases/keys.js';
 import { findProductCopies } from '../products/service.js';
 import { clip, compact, orderConfirmedData, orderCreatedData, orderRejectedData, statusChangedData } from './event-data.js';
 import type { ComplianceOutcome, OrderDoc, OrderDocument, OrderLine, OrderModel, StatusChange } from './model.js';
@@ -33,6 +34,9 @@ export interface OrderDeps {
   products: ProductCopyModel;
   numbers: OrderNumberAllocator;
   locks: AggregateLocks;
+  /** Purchases' Idempotency-Key claims, and how long one is kept (ORDER_IDEMPOTENCY_RETENTION_HOURS). */
+  idempotencyKeys: IdempotencyKeyModel;
+  idempotencyRetentionMs: number;
   /** Tells the outbox relay a write staged events. */
   published: () => void;
 }
@@ -95,19 +99,20 @@ export type NewOrder = Omit<OrderDoc, '_id' | 'orderNumber' | 'outbox' | 'outbox
 /**
  * Inserts a new order with its `order.created` event (one write: DESIGN.md rule 1), numbering it
  * by insert-and-retry on the unique order number. A collision on another unique field (the award,
- * the idempotency key) means the order already exists: `findExisting` returns it and nothing is
- * written (DESIGN.md rule 2: exactly-once is a unique insert).
+ * or the `_id` an idempotency key's claim chose) means the order already exists: `findExisting`
+ * returns it and nothing is written (DESIGN.md rule 2: exactly-once is a unique insert).
  */
 export async function insertOrder(
   deps: OrderDeps,
   fields: NewOrder,
   context: EventContext,
   findExisting: () => Promise<OrderDoc | null>,
+  orderId: string = randomUUID(),
 ): Promise<{ order: OrderDoc; created: boolean }> {
   const year = fields.createdAt.getUTCFullYear();
   for (let attempt = 1; ; attempt += 1) {
     const sequence = await deps.numbers.candidate(year);
-    const doc = new deps.orders({ ...fields, _id: randomUUID(), orderNumber: formatOrderNumber(year, sequence) });
+    const doc = new deps.orders({ ...fields, _id: orderId, orderNumber: formatOrderNumber(year, sequence) });
     stageEvent(doc, TOPICS.orderCreated, doc._id, orderCreatedData(doc.toObject() as OrderDoc), context);
     try {
       await doc.save();

@@ -31,13 +31,19 @@ export type PurchaseBody = Static<typeof PurchaseBodySchema>;
 
 /**
  * Stripe's rule: the client picks a key per purchase and sends it again with a retry. Printable
- * ASCII without spaces, at most 255 characters.
+ * ASCII without spaces, at most 255 characters; kept `retentionHours` (the service's
+ * ORDER_IDEMPOTENCY_RETENTION_HOURS, which the OpenAPI document states).
  */
-export const PurchaseHeadersSchema = Type.Object({
-  'idempotency-key': Type.String({
-    minLength: 1,
-    maxLength: 255,
-    pattern: '^[\\x21-\\x7E]+$',
-    description: 'Required. The same key with the same body returns the same order (200); with another body 409.',
-  }),
-});
+export function purchaseHeadersSchema(retentionHours: number) {
+  return Type.Object({
+    'idempotency-key': Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7E]+$',
+      description:
+        'Required. The same key with the same body returns the same order (200); with another body 409. ' +
+        `Keys are per buyer company and kept ${retentionHours} hours from their first use (ORDER_IDEMPOTENCY_RETENTION_HOURS, 24 by default): ` +
+        'after that the key is new again and the request makes a new order.',
+    }),
+  });
+}

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
-import { ConflictError, ValidationError, type EventContext } from '@foodxchange/service-kit';
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, ServiceUnavailableError, ValidationError, isDuplicateKeyError, type EventContext } from '@foodxchange/service-kit';
 import { lineTotalMinor, marketForCountry, sumMinor, type CertificationType } from '@foodxchange/contracts';
 import type { CopiedPriceTier, ProductCopyDoc } from '../products/model.js';
 import { findProductCopies } from '../products/service.js';
 import { compact } from '../orders/event-data.js';
 import type { OrderDoc, OrderLine } from '../orders/model.js';
 import { insertOrder, type Actor, type NewOrder, type OrderDeps } from '../orders/service.js';
+import { isLive, type IdempotencyKeyDoc } from './keys.js';
 import type { PurchaseBody } from './schemas.js';
 
 /** JSON with object keys sorted, so two equal bodies hash the same whatever their key order. */
@@ -107,41 +108,17 @@ function priceLines(body: PurchaseBody, copies: Map<string, ProductCopyDoc>, buy
   return priced;
 }
 
-/** The answer to a key that already made an order: that order, unless the body differs (409). */
-function replay(existing: OrderDoc, hash: string, key: string): { order: OrderDoc; created: false } {
-  if (existing.requestHash !== hash) {
-    throw new ConflictError('This Idempotency-Key was already used with another request body', { idempotencyKey: key, orderId: existing._id });
-  }
-  return { order: existing, created: false };
-}
+/** Two requests claiming one key at once lose to each other at most this often in a row. */
+const MAX_CLAIM_ATTEMPTS = 5;
 
-/**
- * `POST /orders`: a direct catalogue purchase. One order per (buyer company, Idempotency-Key):
- * the unique index on the scope decides between concurrent requests with the same key, the
- * loser answers with the winner's order. Priced from this service's product copies.
- */
-export async function placePurchase(
-  deps: OrderDeps,
-  buyer: Actor & { companyId: string },
-  idempotencyKey: string,
-  body: PurchaseBody,
-  context: EventContext,
-  now = new Date(),
-): Promise<{ order: OrderDoc; created: boolean }> {
-  const idempotencyScope = `${buyer.companyId}|${idempotencyKey}`;
-  const hash = requestHash(body);
-  const findExisting = () => deps.orders.findOne({ idempotencyScope }).select({ outbox: 0 }).lean<OrderDoc>();
-  const existing = await findExisting();
-  if (existing) return replay(existing, hash, idempotencyKey);
-
+/** The order of a purchase request, priced; 400 (nothing written) for what cannot be ordered. */
+async function purchaseOrder(deps: OrderDeps, buyer: Actor & { companyId: string }, body: PurchaseBody, now: Date): Promise<NewOrder> {
   const copies = await findProductCopies(deps.products, body.items.map((item) => item.productId));
   const priced = priceLines(body, copies, buyer.companyId, now);
   const supplier = priced[0]!.copy;
   const items = priced.map((entry) => entry.line);
-  const fields: NewOrder = compact({
+  return compact({
     createdFrom: 'catalog' as const,
-    idempotencyScope,
-    requestHash: hash,
     buyerCompanyId: buyer.companyId,
     buyerUserId: buyer.userId,
     supplierCompanyId: supplier.supplierCompanyId,
@@ -161,6 +138,68 @@ export async function placePurchase(
     createdAt: now,
     updatedAt: now,
   });
-  const result = await insertOrder(deps, fields, context, findExisting);
-  return result.created ? result : replay(result.order, hash, idempotencyKey);
+}
+
+/** Inserts the order a claim named; if another request inserted it first, that order (created: false). */
+function insertClaimedOrder(deps: OrderDeps, fields: NewOrder, orderId: string, context: EventContext) {
+  const findExisting = () => deps.orders.findById(orderId).select({ outbox: 0 }).lean<OrderDoc>();
+  return insertOrder(deps, fields, context, findExisting, orderId);
+}
+
+/**
+ * `POST /orders`: a direct catalogue purchase. One order per (buyer company, Idempotency-Key) and
+ * life of the key (ORDER_IDEMPOTENCY_RETENTION_HOURS, Stripe's 24 hours by default):
+ *
+ * - a live claim answers: another body 409; the same body its order (200), or, when that order is
+ *   not there (the claiming request is still on its way, or stopped after the claim), makes it
+ *   with the claim's order id — of two such inserts the order's unique `_id` keeps one;
+ * - no claim, or an expired one (the cleanup job has not run yet): the request is priced first (a
+ *   400 writes nothing), the expired claim is deleted — only that claim, by its order id, never a
+ *   new life another request just claimed — and a new claim inserted; of concurrent requests the
+ *   unique `_id` of the claim lets one win, the others start over and answer as its replays.
+ *
+ * Priced from this service's product copies.
+ */
+export async function placePurchase(
+  deps: OrderDeps,
+  buyer: Actor & { companyId: string },
+  idempotencyKey: string,
+  body: PurchaseBody,
+  context: EventContext,
+  now = new Date(),
+): Promise<{ order: OrderDoc; created: boolean }> {
+  const scope = `${buyer.companyId}|${idempotencyKey}`;
+  const hash = requestHash(body);
+  for (let attempt = 1; ; attempt += 1) {
+    const claim = await deps.idempotencyKeys.findById(scope).lean<IdempotencyKeyDoc>();
+    if (claim && isLive(claim, now)) {
+      if (claim.requestHash !== hash) {
+        throw new ConflictError('This Idempotency-Key was already used with another request body', { idempotencyKey, orderId: claim.orderId });
+      }
+      const made = await deps.orders.findById(claim.orderId).select({ outbox: 0 }).lean<OrderDoc>();
+      if (made) return { order: made, created: false };
+      return insertClaimedOrder(deps, await purchaseOrder(deps, buyer, body, now), claim.orderId, context);
+    }
+
+    const fields = await purchaseOrder(deps, buyer, body, now);
+    if (claim) await deps.idempotencyKeys.deleteOne({ _id: scope, orderId: claim.orderId });
+    const orderId = randomUUID();
+    try {
+      await deps.idempotencyKeys.create({
+        _id: scope,
+        orderId,
+        requestHash: hash,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + deps.idempotencyRetentionMs),
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Another request claimed the key first: answer as its replay (or 409).
+      if (attempt >= MAX_CLAIM_ATTEMPTS) {
+        throw new ServiceUnavailableError('The Idempotency-Key is being claimed by concurrent requests; try again', { idempotencyKey });
+      }
+      continue;
+    }
+    return insertClaimedOrder(deps, fields, orderId, context);
+  }
 }

@@ -1,0 +1,80 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * One life of an Idempotency-Key: the first request with the key claims it (a unique insert on
+ * `_id`) and names the order it makes before making it, so the order's own unique `_id` lets
+ * exactly one order exist per claim (DESIGN.md rule 2). Kept apart from the order because a key
+ * expires and the order does not: an expired claim is deleted (DESIGN.md rule 4: a field plus a
+ * cleanup job, no TTL index) and the key can be claimed again.
+ */
+export interface IdempotencyKeyDoc {
+  /** `<buyerCompanyId>|<Idempotency-Key>`: keys are per buyer company. */
+  _id: string;
+  /** The order this claim makes (it may not exist yet: its request is on its way). */
+  orderId: string;
+  /** SHA-256 of the request's canonical body: another body with the key is a 409. */
+  requestHash: string;
+  createdAt: Date;
+  /** From then on the key is new, whether or not the cleanup job has deleted this record yet. */
+  expiresAt: Date;
+}
+
+const IdempotencyKeySchema = new Schema<IdempotencyKeyDoc>(
+  {
+    _id: { type: String, required: true },
+    orderId: { type: String, required: true },
+    requestHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    // A plain index for the cleanup's range query.
+    expiresAt: { type: Date, required: true, index: true },
+  },
+  { collection: 'order_idempotency_keys', versionKey: false },
+);
+
+export type IdempotencyKeyModel = Model<IdempotencyKeyDoc>;
+
+export function idempotencyKeyModel(connection: Connection): IdempotencyKeyModel {
+  return (connection.models.OrderIdempotencyKey as IdempotencyKeyModel) ?? connection.model<IdempotencyKeyDoc>('OrderIdempotencyKey', IdempotencyKeySchema);
+}
+
+export const isLive = (claim: Pick<IdempotencyKeyDoc, 'expiresAt'>, now: Date) => claim.expiresAt.getTime() > now.getTime();
+
+/** Deletes the keys whose retention is over; the number deleted. */
+export async function deleteExpiredKeys(keys: IdempotencyKeyModel, now = new Date()): Promise<number> {
+  const { deletedCount } = await keys.deleteMany({ expiresAt: { $lte: now } });
+  return deletedCount;
+}
+
+/**
+ * Once the app is ready, and every `intervalMs` after, deletes the expired idempotency keys. Runs
+ * in every replica: a delete of what is already gone is harmless, and a claim made meanwhile
+ * expires in the future, out of the filter's reach. Call at set-up, after the kit is registered
+ * (its onReady builds the indexes; its onClose, registered earlier, closes the database after this
+ * hook stopped the job).
+ */
+export function idempotencyKeyCleanup(app: FastifyInstance, keys: IdempotencyKeyModel, intervalMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const sweep = () => {
+    if (running) return;
+    running = deleteExpiredKeys(keys)
+      .then((deleted) => {
+        if (deleted > 0) app.log.info({ deleted }, 'deleted expired idempotency keys');
+      })
+      .catch((error: unknown) => app.log.warn({ err: error }, 'deleting expired idempotency keys failed; the next round retries'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  app.addHook('onReady', async () => {
+    // At once: keys that expired while no replica ran go on start-up.
+    sweep();
+    timer = setInterval(sweep, intervalMs);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await running;
+  });
+}
