@@ -227,7 +227,7 @@ export async function reopenAfterRejectedOrder(
     rfq.awardedQuoteId = null;
     rfq.reopenedAt = now;
     rfq.updatedAt = now;
-    await refreshLiveQuotes(deps, rfq);
+    await refreshLiveQuotes(deps, rfq, now);
     const reasons = rejection.reasons.join('; ');
     const note = `order ${rejection.orderId} rejected${reasons ? `: ${reasons}` : ''}`;
     rfq.timeline.push(

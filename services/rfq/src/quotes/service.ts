@@ -3,7 +3,7 @@ import { fromMinorUnits, lineTotalMinor, sumMinor, toMinorUnits, TOPICS } from '
 import { AuthorizationError, ConflictError, NotFoundError, stageEvent, ValidationError, type EventContext, type HeldLock } from '@foodxchange/service-kit';
 import type { HydratedDocument } from 'mongoose';
 import type { SourcingDeps } from '../deps.js';
-import type { RfqDoc } from '../rfqs/model.js';
+import { expiryFields, type RfqDoc } from '../rfqs/model.js';
 import { assertCanSee, expiryOf, isBuyerSide, isMatchedSupplier, quotingOpen, timelineEntry, withRfq, type Viewer } from '../rfqs/service.js';
 import { quoteSubmittedData } from './events.js';
 import type { QuoteDoc, QuoteLineDoc } from './model.js';
@@ -110,10 +110,10 @@ function linesOf(rfq: RfqDoc, input: QuoteInput, now: Date): QuoteLineDoc[] {
   return lines;
 }
 
-/** Counts the awardable quotes and moves the RFQ's expiry with them (the count is re-read, never kept by hand). */
-export async function refreshLiveQuotes(deps: SourcingDeps, rfq: RfqDoc): Promise<void> {
+/** Counts the awardable quotes and moves the RFQ's expiry (and its slot) with them (the count is re-read, never kept by hand). */
+export async function refreshLiveQuotes(deps: SourcingDeps, rfq: RfqDoc, now = new Date()): Promise<void> {
   rfq.liveQuoteCount = await deps.quotes.countDocuments({ rfqId: rfq._id, status: 'submitted' });
-  rfq.expiresAt = expiryOf(rfq, rfq.liveQuoteCount, deps.settings.awardGraceMs);
+  Object.assign(rfq, expiryFields(expiryOf(rfq, rfq.liveQuoteCount, deps.settings.awardGraceMs), now));
 }
 
 async function saveQuote(lock: HeldLock, quote: HydratedDocument<QuoteDoc>): Promise<void> {
@@ -167,7 +167,7 @@ export async function submitQuote(deps: SourcingDeps, viewer: Viewer, rfqId: str
     const supplierName = rfq.matches.find((match) => match.supplierCompanyId === supplierCompanyId)?.companyName;
     stageEvent(quote, TOPICS.quoteSubmitted, quote._id, quoteSubmittedData(quote, rfq, supplierName), context);
     await saveQuote(lock, quote);
-    await refreshLiveQuotes(deps, rfq);
+    await refreshLiveQuotes(deps, rfq, now);
     rfq.updatedAt = now;
     rfq.timeline.push(timelineEntry(rfq, type, viewer.userId, now, { quoteId: quote._id, supplierCompanyId, note: `revision ${quote.revision}` }));
     await lock.save(rfq);
@@ -187,7 +187,7 @@ export async function withdrawQuote(deps: SourcingDeps, viewer: Viewer, rfqId: s
     if (rfq.status !== 'open') throw new ConflictError(`RFQ ${rfq.number} is ${rfq.status}`, { status: rfq.status });
     quote.set({ status: 'withdrawn', withdrawnAt: now, updatedAt: now });
     await saveQuote(lock, quote);
-    await refreshLiveQuotes(deps, rfq);
+    await refreshLiveQuotes(deps, rfq, now);
     rfq.updatedAt = now;
     rfq.timeline.push(timelineEntry(rfq, 'quote_withdrawn', viewer.userId, now, { quoteId, supplierCompanyId: quote.supplierCompanyId }));
     await lock.save(rfq);

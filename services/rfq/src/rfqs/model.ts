@@ -87,8 +87,14 @@ export interface RfqDoc extends OutboxFields {
   matchEventId?: string;
   /** Quotes in `submitted` (awardable): decides when the RFQ expires. */
   liveQuoteCount: number;
-  /** When the scheduler expires it if it is still open. */
+  /** When the scheduler expires it if it is still open. Written only through `expiryFields`. */
   expiresAt: Date;
+  /**
+   * The minute the scheduler looks this RFQ up by (`expirySlotOf`): `expiresAt`'s, or the write's
+   * when `expiresAt` was already past then. Missing on RFQs written before slots existed (or by an
+   * older replica): the scheduler's sweep finds those and gives them theirs.
+   */
+  expirySlot?: string;
   /** When it last went back to `open` after a rejected order (the award window restarts then). */
   reopenedAt?: Date | null;
   awardedQuoteId?: string | null;
@@ -167,6 +173,7 @@ const RfqSchema = new Schema<RfqDoc>(
     matchEventId: String,
     liveQuoteCount: { type: Number, required: true, default: 0 },
     expiresAt: { type: Date, required: true },
+    expirySlot: String,
     reopenedAt: { type: Date, default: null },
     awardedQuoteId: { type: String, default: null },
     timeline: { type: [TimelineSchema], default: [] },
@@ -176,6 +183,13 @@ const RfqSchema = new Schema<RfqDoc>(
   { collection: 'rfqs', versionKey: false },
 );
 RfqSchema.plugin(outboxPlugin);
+// A write that moves the expiry later than its slot would hide the RFQ from the scheduler's slot
+// rounds until the hourly sweep: refused, so a new write path cannot forget `expiryFields`.
+RfqSchema.pre('validate', function refuseExpiryWithoutSlot() {
+  if (this.isModified('expiresAt') && (!this.expirySlot || this.expirySlot < expirySlotOf(this.expiresAt))) {
+    throw new Error('RFQ expiresAt was set without its expirySlot: set both with expiryFields()');
+  }
+});
 // The number is unique (the guarantee behind the allocator in numbers.ts).
 RfqSchema.index({ number: 1 }, { unique: true });
 RfqSchema.index({ numberYear: 1, numberSeq: -1 });
@@ -184,10 +198,40 @@ RfqSchema.index({ buyerCompanyId: 1, createdAt: -1 });
 RfqSchema.index({ buyerCompanyId: 1, status: 1, createdAt: -1 });
 // Supplier lists: equality on an array member.
 RfqSchema.index({ matchedSupplierIds: 1, createdAt: -1 });
-// The expiry scheduler: open RFQs past their expiry.
+// The expiry scheduler's rounds: equality on the slot (served on the local server, unlike a range).
+RfqSchema.index({ expirySlot: 1, status: 1 });
+// Its hourly sweep: open RFQs past their expiry, whatever their slot (a range: MongoDB serves it).
 RfqSchema.index({ status: 1, expiresAt: 1 });
 
 export type RfqModel = Model<RfqDoc>;
+
+/** Expiry slots are one minute: a round (every minute by default) reads one or two of them. */
+export const EXPIRY_SLOT_MS = 60_000;
+
+/**
+ * The expiry slot of an instant: its UTC minute, e.g. `2026-12-01T14:39` for 14:39:00.000–14:39:59.999.
+ * The scheduler asks for each slot by equality because the local server cannot serve the range
+ * `expiresAt <= now` (it decodes every open RFQ, matches and timeline included, each round), while an
+ * equality on an indexed field is served by the launcher's GIN companions. Text sorts as time.
+ */
+export function expirySlotOf(at: Date): string {
+  return at.toISOString().slice(0, 16);
+}
+
+/** The first instant of a slot (`expirySlotOf`'s inverse). */
+export function expirySlotStart(slot: string): number {
+  return Date.parse(`${slot}:00.000Z`);
+}
+
+/**
+ * The fields every write that sets `expiresAt` sets: the instant and its slot. An expiry already
+ * past when written (the last quote withdrawn after the deadline, a reopening without live quotes)
+ * goes in the write's own slot: the scheduler has read the past slots already and would not look
+ * there again, while the current one it reads next.
+ */
+export function expiryFields(expiresAt: Date, writtenAt = new Date()): { expiresAt: Date; expirySlot: string } {
+  return { expiresAt, expirySlot: expirySlotOf(new Date(Math.max(expiresAt.getTime(), writtenAt.getTime()))) };
+}
 
 export function rfqModel(connection: Connection): RfqModel {
   return (connection.models.Rfq as RfqModel) ?? connection.model<RfqDoc>('Rfq', RfqSchema);

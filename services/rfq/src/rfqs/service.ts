@@ -13,7 +13,7 @@ import {
 import type { HydratedDocument } from 'mongoose';
 import type { SourcingDeps } from '../deps.js';
 import { rfqCancelledData, rfqCreatedData } from './events.js';
-import { rfqLockKey, type MatchDoc, type RfqDoc, type RfqItemDoc, type TimelineEntry } from './model.js';
+import { expiryFields, rfqLockKey, type MatchDoc, type RfqDoc, type RfqItemDoc, type TimelineEntry } from './model.js';
 import type { CancelBody, RfqInput, RfqListQuery, RfqView } from './schemas.js';
 
 /** Who is asking, as the RFQ rules need it. */
@@ -216,7 +216,7 @@ export async function createRfq(deps: SourcingDeps, viewer: Viewer, input: RfqIn
       matches: [],
       matchedSupplierIds: [],
       liveQuoteCount: 0,
-      expiresAt: deadline,
+      ...expiryFields(deadline, now),
       awardedQuoteId: null,
       timeline: [],
       createdAt: now,
