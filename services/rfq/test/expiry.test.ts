@@ -61,8 +61,8 @@ describe('expiry scheduler: slots and watermark', () => {
     expect((await stored(rfq.id)).status).toBe('expired');
     expect(ranges).toBe(0);
     expect(bySlot).toContain(expirySlotOf(deadline));
-    // a few slots (the late margin up to the current one), not hundreds
-    expect(bySlot.length).toBeLessThan(10);
+    // the minutes since the start-up round (plus the late margin), not hours of them
+    expect(bySlot.length).toBeLessThan(30);
     const mark = await server.rfqExpiry.watermark();
     expect(mark!.slotFrom.getTime()).toBeGreaterThan(Date.now() - 10 * 60_000);
     expect(mark!.slotFrom.getTime()).toBeLessThanOrEqual(Date.now());
@@ -125,7 +125,7 @@ describe('expiry scheduler: slots and watermark', () => {
     expect(ranges).toBe(0);
     expect(bySlot[0]).toBe(expirySlotOf(dueAt));
     expect((await stored(rfq.id)).status).toBe('expired');
-    expect((await server.rfqExpiry.watermark())!.slotFrom.getTime()).toBeGreaterThan(Date.now() - 5 * 60_000);
+    expect((await server.rfqExpiry.watermark())!.slotFrom.getTime()).toBeGreaterThan(Date.now() - 10 * 60_000);
   });
 
   it('RFQs without a slot (written before slots) are left to the sweep, which expires the due ones and gives the others their slot', async () => {
