@@ -120,6 +120,23 @@ describe('Idempotency-Key retention', () => {
     expect(await ordersOfProduct(product.productId)).toBe(3);
   });
 
+  it('a live key whose order is missing (a request stopped between the claim and the order) makes that order on a retry', async () => {
+    const product = await listed();
+    const idempotencyKey = key();
+    const body = purchase(product.productId, 600);
+    const first = await buy(server, buyer.headers, body, idempotencyKey);
+    const orderId = first.json().data.id;
+    // As if the process had stopped after claiming the key: the claim names an order never stored.
+    await ordersOf(server).deleteOne({ _id: orderId });
+    const other = await buy(server, buyer.headers, purchase(product.productId, 700), idempotencyKey);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.details).toMatchObject({ orderId });
+    const retries = await Promise.all([0, 1, 2].map(() => buy(server, buyer.headers, body, idempotencyKey)));
+    expect(retries.map((res) => res.statusCode).sort()).toEqual([200, 200, 201]);
+    expect(retries.every((res) => res.json().data.id === orderId)).toBe(true);
+    expect(await ordersOfProduct(product.productId)).toBe(1);
+  });
+
   it('the cleanup job deletes expired keys and leaves live ones', async () => {
     // A replica on the same database whose job runs often (its consumers are not needed: no wait for them).
     const sweeper = await buildService(service, app, { ...order.env, KAFKA_GROUP_ID: `${String(order.env.KAFKA_GROUP_ID)}.sweeper`, ORDER_IDEMPOTENCY_CLEANUP_MS: 100 });
