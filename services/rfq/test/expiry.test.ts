@@ -107,6 +107,17 @@ describe('expiry scheduler: slots and watermark', () => {
     expect((await stored(rfq.id)).expiresAt).toEqual(new Date(rfq.responseDeadline as string));
   });
 
+  it('moves an RFQ found in a slot before its expiry (an older replica moved the expiry later) to its expiry\'s slot', async () => {
+    const rfq = await createRfq(server, buyer);
+    const staleSlot = expirySlotOf(new Date());
+    await server.sourcing.rfqs.collection.updateOne({ _id: rfq.id } as never, { $set: { expirySlot: staleSlot } });
+    const { result: expired, bySlot } = await schedulerReads(() => server.rfqExpiry.runOnce());
+    expect(expired).toBe(0);
+    expect(bySlot).toContain(staleSlot);
+    const moved = await stored(rfq.id);
+    expect(moved).toMatchObject({ status: 'open', expirySlot: expirySlotOf(new Date(rfq.responseDeadline as string)) });
+  });
+
   it('a due RFQ whose lock is busy is found again next round: the watermark waits at its slot', async () => {
     // An RFQ due ten minutes ago, and a scheduler that was away since a quarter of an hour ago.
     const rfq = await createRfq(server, buyer);
