@@ -20,13 +20,17 @@ import {
   outboxBucketOf,
   OutboxRelay,
   outboxEntry,
+  outboxPlugin,
   rawOutboxEntry,
   serviceKit,
   stageEvent,
   stagedMarks,
   subscribe,
+  withStagedEvents,
+  type OutboxFields,
   type ServiceApp,
 } from '../src/index.js';
+import { Schema } from 'mongoose';
 import { bearer, dropDatabase, isolatedEnv, readTopicFromNow, startTestIssuer, testTopic, uniqueSuffix, waitFor, type TestIssuer } from '../src/testing.js';
 import { checkModel } from './fixtures/check-model.js';
 
@@ -329,6 +333,48 @@ describe('finding work without reading the whole collection', () => {
       await relay.stop();
       await producer.disconnect();
       await reader.stop();
+    }
+  });
+
+  it("a write's kick scans only the collection a save staged events in; a kick nothing noted scans every model", async () => {
+    const app = await producerWith();
+    await app.events.relay.stop();
+    const checks = checksOf(app);
+    const AuditSchema = new Schema<{ _id: string } & OutboxFields>({ _id: String });
+    AuditSchema.plugin(outboxPlugin);
+    const audits = app.mongo.model('KickAudit', AuditSchema, 'kick_audits');
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(producer, app.mongo, app.log, { pollIntervalMs: 3600_000 }, testTopic);
+    relay.register(checks);
+    relay.register(audits);
+    const reader = await readTopicFromNow(TOPIC);
+    const scanned: string[] = [];
+    try {
+      relay.start(); // its first pass: every model
+      await relay.flush();
+      app.mongo.set('debug', (collection: string, method: string) => {
+        if (method === 'find') scanned.push(collection);
+      });
+      const staged = await stage(app, `kick-${uniqueSuffix()}`, false);
+      relay.kick();
+      await waitFor(() => idsOn(reader.records).includes(staged.id), { what: 'the saved event delivered by the kick' });
+      await waitFor(() => scanned.includes('checks'), { what: 'the kicked pass over checks' });
+      expect(scanned).not.toContain('kick_audits');
+
+      // Staged by an update (no document hook notes it): the kick then scans every model.
+      const auditId = `audit-${uniqueSuffix()}`;
+      const { entry } = outboxEntry(TOPIC, auditId, { ...sampleEventData[TOPIC], checkId: auditId }, app.events.context());
+      await audits.updateOne({ _id: auditId }, withStagedEvents({}, [entry]), { upsert: true });
+      relay.kick();
+      await waitFor(() => idsOn(reader.records).includes(entry.id), { what: 'the updated document\'s event delivered' });
+      expect(scanned).toContain('kick_audits');
+    } finally {
+      app.mongo.set('debug', false);
+      await relay.stop();
+      await producer.disconnect();
+      await reader.stop();
+      await app.mongo.dropCollection('kick_audits').catch(() => undefined);
     }
   });
 

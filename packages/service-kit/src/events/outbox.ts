@@ -84,6 +84,30 @@ export function outboxPlugin(schema: Schema): void {
   });
   schema.index({ outboxStagedAt: 1 });
   schema.index({ outboxBucket: 1 });
+  // Tells this connection's relay which collection the next kick is about (see OutboxRelay.kick).
+  schema.pre('save', function noteStagedEvents() {
+    if (this.isModified('outbox')) noteStaged((this.constructor as Model<unknown>).db, this.collection?.collectionName);
+  });
+}
+
+/**
+ * Collections saved with newly staged events since their relay's last pass, per connection. Only
+ * a hint: a kicked pass scans just these, and any write it misses (one staged by `updateOne` or
+ * `bulkWrite`, which pass no document hook) is found by the timer's next pass over every model.
+ */
+const stagedCollections = new WeakMap<object, Set<string>>();
+
+function noteStaged(connection: object | undefined, collectionName: string | undefined): void {
+  if (!connection || !collectionName) return;
+  let noted = stagedCollections.get(connection);
+  if (!noted) stagedCollections.set(connection, (noted = new Set()));
+  noted.add(collectionName);
+}
+
+function takeStaged(connection: object): Set<string> {
+  const noted = stagedCollections.get(connection);
+  stagedCollections.delete(connection);
+  return noted ?? new Set();
 }
 
 /** Builds and validates the CloudEvent and turns it into an outbox entry. */
@@ -387,11 +411,13 @@ export class OutboxRelay {
   private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** The next pass scans every model (the timer's, a retry's), not only those a write noted. */
+  private fullPassDue = true;
   private stopped = true;
 
   constructor(
     private readonly producer: Producer,
-    connection: Connection,
+    private readonly connection: Connection,
     private readonly log: FastifyBaseLogger,
     private readonly options: RelayOptions,
     /** Contract topic → topic on the broker (adds the environment's prefix, if any). */
@@ -411,15 +437,20 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.kick(true), this.options.pollIntervalMs);
     this.timer.unref();
     this.cleanupTimer = setInterval(() => void this.cleanup().catch(() => undefined), 3600_000);
     this.cleanupTimer.unref();
-    this.kick();
+    this.kick(true);
   }
 
-  /** Asks for a pass now; passes never overlap, a kick during one schedules one more. */
-  kick(): void {
+  /**
+   * Asks for a pass now; passes never overlap, a kick during one schedules one more. A write's
+   * kick (`full` false) scans the collections saves noted since the last pass, or every model
+   * when none was noted; the timer's scans every model, catching whatever a hint missed.
+   */
+  kick(full = false): void {
+    if (full) this.fullPassDue = true;
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -516,16 +547,21 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const full = this.fullPassDue;
+      this.fullPassDue = false;
+      const noted = takeStaged(this.connection);
+      const hinted = [...this.models].filter((m) => noted.has(m.collection.collectionName));
+      const models = full || hinted.length === 0 ? undefined : hinted;
       try {
-        if ((await this.pass()) === LEASE_BUSY) {
+        if ((await this.pass(models)) === LEASE_BUSY) {
           // Another replica is mid-pass and may have scanned before this one's write: look again soon.
           clearTimeout(this.retryTimer);
-          this.retryTimer = setTimeout(() => this.kick(), Math.min(100, this.options.pollIntervalMs));
+          this.retryTimer = setTimeout(() => this.kick(true), Math.min(100, this.options.pollIntervalMs));
           this.retryTimer.unref();
           return;
         }
       } catch (error) {
-        // Broker or database away: nothing is marked delivered, the next tick retries.
+        // Broker or database away: nothing is marked delivered, the next tick (a full pass) retries.
         this.log.warn({ err: error }, 'outbox relay pass failed; will retry');
         return;
       }
@@ -537,11 +573,11 @@ export class OutboxRelay {
    * common case) writes nothing at all. Only a pass that found entries to send takes the lease,
    * and under it checks again which of them another relay has sent meanwhile.
    */
-  private async pass(): Promise<number> {
+  private async pass(only?: readonly OutboxModel[]): Promise<number> {
     let failed: unknown;
     const scans: ModelScan[] = [];
     // Each model gets its own try: one collection's trouble never holds back another's events.
-    for (const model of this.models) {
+    for (const model of only ?? this.models) {
       try {
         scans.push(await this.scan(model));
       } catch (error) {
