@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { FastifyInstance } from 'fastify';
+import { LockBusyError, type AggregateLocks } from '@foodxchange/service-kit';
 
 /**
  * One life of an Idempotency-Key: the first request with the key claims it (a unique insert on
@@ -40,10 +41,30 @@ export function idempotencyKeyModel(connection: Connection): IdempotencyKeyModel
 
 export const isLive = (claim: Pick<IdempotencyKeyDoc, 'expiresAt'>, now: Date) => claim.expiresAt.getTime() > now.getTime();
 
-/** Deletes the keys whose retention is over; the number deleted. */
-export async function deleteExpiredKeys(keys: IdempotencyKeyModel, now = new Date()): Promise<number> {
-  const { deletedCount } = await keys.deleteMany({ expiresAt: { $lte: now } });
-  return deletedCount;
+/** The lock every deleter of a key's claim takes (DESIGN.md: FerretDB deletes by a read, then by `_id`). */
+export const idempotencyLockKey = (scope: string) => `idempotency:${scope}`;
+
+/**
+ * Deletes the keys whose retention is over; the number deleted. Each under its key's lock, looked
+ * at again there: a plain `deleteMany` by `expiresAt` reads the expired claim, then deletes by
+ * `_id` on FerretDB, so it could delete the fresh claim a request put in its place meanwhile.
+ */
+export async function deleteExpiredKeys(keys: IdempotencyKeyModel, locks: AggregateLocks, now = new Date(), limit = 500): Promise<number> {
+  const expired = await keys.find({ expiresAt: { $lte: now } }, { _id: 1 }).limit(limit).lean();
+  let deleted = 0;
+  for (const { _id } of expired) {
+    try {
+      await locks.withLock(idempotencyLockKey(_id), async () => {
+        const current = await keys.findById(_id).lean<IdempotencyKeyDoc>();
+        if (!current || isLive(current, now)) return;
+        deleted += (await keys.deleteOne({ _id, orderId: current.orderId })).deletedCount;
+      });
+    } catch (error) {
+      // A purchase is replacing that claim right now: it deletes the expired one itself.
+      if (!(error instanceof LockBusyError)) throw error;
+    }
+  }
+  return deleted;
 }
 
 /**
@@ -54,11 +75,12 @@ export async function deleteExpiredKeys(keys: IdempotencyKeyModel, now = new Dat
  * hook stopped the job).
  */
 export function idempotencyKeyCleanup(app: FastifyInstance, keys: IdempotencyKeyModel, intervalMs: number): void {
+  const locks = app.locks;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const sweep = () => {
     if (running) return;
-    running = deleteExpiredKeys(keys)
+    running = deleteExpiredKeys(keys, locks)
       .then((deleted) => {
         if (deleted > 0) app.log.info({ deleted }, 'deleted expired idempotency keys');
       })

@@ -6,7 +6,7 @@ import { findProductCopies } from '../products/service.js';
 import { compact } from '../orders/event-data.js';
 import type { OrderDoc, OrderLine } from '../orders/model.js';
 import { insertOrder, type Actor, type NewOrder, type OrderDeps } from '../orders/service.js';
-import { isLive, type IdempotencyKeyDoc } from './keys.js';
+import { idempotencyLockKey, isLive, type IdempotencyKeyDoc } from './keys.js';
 import type { PurchaseBody } from './schemas.js';
 
 /** JSON with object keys sorted, so two equal bodies hash the same whatever their key order. */
@@ -182,18 +182,37 @@ export async function placePurchase(
     }
 
     const fields = await purchaseOrder(deps, buyer, body, now);
-    if (claim) await deps.idempotencyKeys.deleteOne({ _id: scope, orderId: claim.orderId });
     const orderId = randomUUID();
-    try {
-      await deps.idempotencyKeys.create({
+    const newClaim = () =>
+      deps.idempotencyKeys.create({
         _id: scope,
         orderId,
         requestHash: hash,
         createdAt: now,
         expiresAt: new Date(now.getTime() + deps.idempotencyRetentionMs),
       });
+    let claimed: boolean;
+    try {
+      if (!claim) {
+        await newClaim();
+        claimed = true;
+      } else {
+        // Replacing an expired claim deletes it first. FerretDB runs a conditional delete as a read,
+        // then a delete by `_id`, so two replacers could each delete what the other just claimed:
+        // they take turns under the key's lock, and each looks again under it.
+        claimed = await deps.locks.withLock(idempotencyLockKey(scope), async () => {
+          const current = await deps.idempotencyKeys.findById(scope).lean<IdempotencyKeyDoc>();
+          if (current && isLive(current, now)) return false;
+          if (current) await deps.idempotencyKeys.deleteOne({ _id: scope, orderId: current.orderId });
+          await newClaim();
+          return true;
+        });
+      }
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
+      claimed = false;
+    }
+    if (!claimed) {
       // Another request claimed the key first: answer as its replay (or 409).
       if (attempt >= MAX_CLAIM_ATTEMPTS) {
         throw new ServiceUnavailableError('The Idempotency-Key is being claimed by concurrent requests; try again', { idempotencyKey });
