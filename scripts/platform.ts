@@ -1,12 +1,13 @@
 /**
- * The nine processes of the platform, where they listen and how they are started locally: the
- * one place that knows (like eShop's AppHost). Used by `npm start`, the benchmark and the
- * end-to-end tests. Ports follow DESIGN.md's service list.
+ * How the nine processes of the platform are started locally (like eShop's AppHost). Used by
+ * `npm start`, the benchmarks and the end-to-end tests. Which processes exist, their folders and
+ * ports come from the platform's catalogue in packages/contracts/src/platform.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PLATFORM_GATEWAY, PLATFORM_SERVICES } from '../packages/contracts/src/platform.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const runDir = join(root, '.run');
@@ -19,18 +20,10 @@ export interface PlatformProcess {
   port: number;
 }
 
-export const SERVICES: PlatformProcess[] = [
-  { name: 'auth', dir: 'services/auth', port: 3001 },
-  { name: 'user', dir: 'services/user', port: 3002 },
-  { name: 'catalog', dir: 'services/catalog', port: 3003 },
-  { name: 'rfq', dir: 'services/rfq', port: 3004 },
-  { name: 'compliance', dir: 'services/compliance', port: 3005 },
-  { name: 'order', dir: 'services/order', port: 3006 },
-  { name: 'notification', dir: 'services/notification', port: 3007 },
-  { name: 'admin', dir: 'services/admin', port: 3008 },
-];
+// From the one catalogue of the platform's processes (packages/contracts/src/platform.ts).
+export const SERVICES: PlatformProcess[] = PLATFORM_SERVICES.map(({ name, dir, port }) => ({ name, dir, port }));
 
-export const GATEWAY: PlatformProcess = { name: 'gateway', dir: 'gateway', port: 8080 };
+export const GATEWAY: PlatformProcess = { name: PLATFORM_GATEWAY.name, dir: PLATFORM_GATEWAY.dir, port: PLATFORM_GATEWAY.port };
 
 export const ALL_PROCESSES = [...SERVICES, GATEWAY];
 

@@ -1,22 +1,15 @@
 import { Type, type TProperties } from '@sinclair/typebox';
+import { PLATFORM_SERVICES } from '@foodxchange/contracts';
 
 /** One service behind the gateway: the public path prefixes it owns (DESIGN.md's area map). */
 export interface Upstream {
   name: string;
   defaultPort: number;
-  prefixes: string[];
+  prefixes: readonly string[];
 }
 
-export const UPSTREAMS: Upstream[] = [
-  { name: 'auth', defaultPort: 3001, prefixes: ['/api/v1/auth'] },
-  { name: 'user', defaultPort: 3002, prefixes: ['/api/v1/users', '/api/v1/companies'] },
-  { name: 'catalog', defaultPort: 3003, prefixes: ['/api/v1/products', '/api/v1/categories', '/api/v1/suppliers'] },
-  { name: 'rfq', defaultPort: 3004, prefixes: ['/api/v1/rfqs'] },
-  { name: 'compliance', defaultPort: 3005, prefixes: ['/api/v1/compliance'] },
-  { name: 'order', defaultPort: 3006, prefixes: ['/api/v1/orders'] },
-  { name: 'notification', defaultPort: 3007, prefixes: ['/api/v1/notifications'] },
-  { name: 'admin', defaultPort: 3008, prefixes: ['/api/v1/admin'] },
-];
+/** The platform's services (packages/contracts' catalogue of processes), as the gateway routes them. */
+export const UPSTREAMS: readonly Upstream[] = PLATFORM_SERVICES.map(({ name, port, prefixes }) => ({ name, defaultPort: port, prefixes }));
 
 export function urlVariable(upstream: Upstream): string {
   return `${upstream.name.toUpperCase()}_SERVICE_URL`;

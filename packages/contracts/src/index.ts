@@ -17,6 +17,7 @@ export * from './schemas/product.js';
 export * from './schemas/rfq.js';
 export * from './schemas/order.js';
 export * from './markets.js';
+export * from './platform.js';
 export {
   eventDataSchemas,
   EVENT_CATALOG,
