@@ -146,6 +146,9 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
   return platform;
 }
 
+/** As many partitions as the services' default (KAFKA_TOPIC_PARTITIONS): 3 before issue 11. */
+const SAGA_TOPIC_PARTITIONS = Number(process.env.SAGA_TOPIC_PARTITIONS ?? 6);
+
 /**
  * Every contract topic of the run's prefix and its dead-letter topic, made before the services
  * start. Services make the topics they use themselves, but on a prefix no topic exists yet and
@@ -158,7 +161,7 @@ async function createTopics(infra: InfraUrls, prefix: string): Promise<void> {
   await admin.connect();
   try {
     const topics = ALL_TOPICS.flatMap((topic) => [topic, dlqTopic(topic)]).map((topic) => prefix + topic);
-    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: SAGA_TOPIC_PARTITIONS, replicationFactor: 1 })) });
     // Leaders named in metadata may still refuse lookups for a moment: ask each one.
     for (const topic of topics) await waitUntil(`a leader for ${topic}`, () => admin.fetchTopicOffsets(topic).then(() => true), 30_000, 100);
   } finally {

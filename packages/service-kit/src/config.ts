@@ -23,7 +23,12 @@ export const BaseConfigSchema = Type.Object({
     default: true,
     description: 'Where a brand-new consumer group starts. true so nothing published before first start is missed.',
   }),
-  KAFKA_TOPIC_PARTITIONS: Type.Integer({ minimum: 1, default: 3 }),
+  KAFKA_TOPIC_PARTITIONS: Type.Integer({
+    minimum: 1,
+    default: 6,
+    description:
+      'Partitions of each topic this service creates (events are keyed by aggregate id: one aggregate stays in order, aggregates spread over consumers). A topic that exists keeps its count.',
+  }),
   KAFKA_TOPIC_PREFIX: Type.String({
     pattern: '^[a-zA-Z0-9._-]*$',
     default: '',

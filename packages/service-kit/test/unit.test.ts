@@ -21,7 +21,7 @@ const service = { name: 'order', version: '0.1.0', description: 'orders', defaul
 describe('configuration', () => {
   it('has working local defaults derived from the service', () => {
     const config = loadServiceConfig(service, {}, {});
-    expect(config).toMatchObject({ PORT: 3006, MONGO_DB: 'order', KAFKA_GROUP_ID: 'foodxchange.order', KAFKA_FROM_BEGINNING: true, HOST: '127.0.0.1' });
+    expect(config).toMatchObject({ PORT: 3006, MONGO_DB: 'order', KAFKA_GROUP_ID: 'foodxchange.order', KAFKA_FROM_BEGINNING: true, HOST: '127.0.0.1', KAFKA_TOPIC_PARTITIONS: 6 });
     expect(config.MONGO_URL).toContain('directConnection=true');
   });
 
