@@ -2,6 +2,7 @@ import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchang
 import pkg from '../package.json' with { type: 'json' };
 import { auditEventModel } from './audit/model.js';
 import auditRoutes from './audit/routes.js';
+import { registerDeadLetterMetrics } from './dead-letters/metrics.js';
 import { deadLetterModel, replayClaimModel } from './dead-letters/model.js';
 import deadLetterRoutes from './dead-letters/routes.js';
 import { publishes, subscriptions } from './subscriptions.js';
@@ -22,6 +23,8 @@ const app: ServiceApp = async (fastify, { config }) => {
   const auditEvents = auditEventModel(fastify.mongo);
   const deadLetters = deadLetterModel(fastify.mongo);
   const claims = replayClaimModel(fastify.mongo);
+  // Dead letters per topic on /metrics: what the platform's alerts watch grow (infra/prometheus/alerts.yml).
+  registerDeadLetterMetrics(fastify.metrics, deadLetters, fastify.log);
   // Replays leave through the dead letter's own outbox.
   fastify.events.registerOutbox(deadLetters);
   // Suspensions leave through the user's own outbox.

@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService, DLQ_HEADERS, quarantineNotice } from '@foodxchange/service-kit';
 import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
-import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
+import { ALL_TOPICS, dlqTopic, TOPICS, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
+import type { EventHandlerContext, RawMessage } from '@foodxchange/service-kit';
 import app, { service } from '../src/app.js';
-import { replayClaimModel } from '../src/dead-letters/model.js';
+import { DEAD_LETTERS_PENDING, DEAD_LETTERS_RECORDED } from '../src/dead-letters/metrics.js';
+import { deadLetterModel, replayClaimModel } from '../src/dead-letters/model.js';
+import { recordDeadLetter } from '../src/dead-letters/record.js';
 import { REPLAY_CLAIM_STALE_MS } from '../src/dead-letters/service.js';
 import { connectProducer, notificationEvent, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
 
@@ -351,5 +354,64 @@ describe('GET /admin/dead-letters', () => {
     const res = await replay(id);
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('dead-letter metrics on /metrics (what infra/prometheus/alerts.yml watches)', () => {
+  /** The sample of `name` with `topic="…"`, as Prometheus would scrape it; undefined when absent. */
+  async function sample(name: string, topic: string): Promise<number | undefined> {
+    const res = await server.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    const pattern = new RegExp(`^${name}\\{[^}]*\\btopic="${topic.replaceAll('.', '\\.')}"[^}]*\\} (\\S+)$`, 'm');
+    const match = pattern.exec(res.body);
+    return match ? Number(match[1]) : undefined;
+  }
+
+  it('lists every platform topic from the start, at 0 for a topic without dead letters', async () => {
+    for (const topic of ALL_TOPICS) {
+      expect(await sample(DEAD_LETTERS_RECORDED, topic), topic).toBeGreaterThanOrEqual(0);
+      expect(await sample(DEAD_LETTERS_PENDING, topic), topic).toBeGreaterThanOrEqual(0);
+    }
+    // No test of this file dead-letters an event of this topic.
+    expect(await sample(DEAD_LETTERS_RECORDED, TOPICS.productDeleted)).toBe(0);
+    expect(await sample(DEAD_LETTERS_PENDING, TOPICS.productDeleted)).toBe(0);
+  });
+
+  it('counts a dead letter consumed from a <topic>.dlq under its original topic, recorded and pending', async () => {
+    const topic = TOPICS.companyCertificationWithdrawn;
+    expect(await sample(DEAD_LETTERS_RECORDED, topic)).toBe(0);
+    const event = notificationEvent();
+    await deadLetter(event, { [DLQ_HEADERS.originalTopic]: topic });
+    await waitFor(() => findByEventId(event.id), { timeoutMs: 20_000, what: 'the dead letter' });
+    expect(await sample(DEAD_LETTERS_RECORDED, topic)).toBe(1);
+    expect(await sample(DEAD_LETTERS_PENDING, topic)).toBe(1);
+  });
+
+  it('counts a redelivered dead letter once, names a non-platform topic "other", and stops counting a replayed one as pending', async () => {
+    const topic = TOPICS.productDeleted;
+    const message: RawMessage = {
+      topic: testTopic(DLQ),
+      partition: 0,
+      offset: `${Date.now()}`,
+      key: Buffer.from('prd-metrics'),
+      value: Buffer.from('{"not":"an event"}'),
+      headers: dlqHeaders({ [DLQ_HEADERS.originalTopic]: topic }),
+      timestamp: `${Date.now()}`,
+    };
+    const context = { app: server, log: server.log } as EventHandlerContext;
+    const otherBefore = (await sample(DEAD_LETTERS_RECORDED, 'other')) ?? 0;
+    await recordDeadLetter(message, context);
+    // Kafka delivers at least once: the same record (same place in its DLQ) again.
+    await recordDeadLetter(message, context);
+    expect(await sample(DEAD_LETTERS_RECORDED, topic)).toBe(1);
+    expect(await sample(DEAD_LETTERS_PENDING, topic)).toBe(1);
+
+    await recordDeadLetter({ ...message, offset: `${message.offset}1`, headers: dlqHeaders({ [DLQ_HEADERS.originalTopic]: 'no-such-topic' }) }, context);
+    expect(await sample(DEAD_LETTERS_RECORDED, 'other')).toBe(otherBefore + 1);
+
+    // A replay flips the status: the letter no longer waits (the counter of recorded ones stays).
+    await deadLetterModel(server.mongo).updateOne({ dlqTopic: message.topic, dlqOffset: message.offset }, { $set: { status: 'replayed' } });
+    expect(await sample(DEAD_LETTERS_PENDING, topic)).toBe(0);
+    expect(await sample(DEAD_LETTERS_RECORDED, topic)).toBe(1);
   });
 });

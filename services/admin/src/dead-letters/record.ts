@@ -1,5 +1,6 @@
 import { topicOfDlq } from '@foodxchange/contracts';
 import { DLQ_HEADERS, QUARANTINE_NOTICE_HEADER, type EventHandlerContext, type RawMessage } from '@foodxchange/service-kit';
+import { countRecordedDeadLetter } from './metrics.js';
 import { deadLetterModel } from './model.js';
 
 /**
@@ -94,13 +95,14 @@ export async function recordDeadLetter(message: RawMessage, { app, log }: EventH
   const h = Object.fromEntries(Object.entries(message.headers).map(([name, value]) => [name, storable(value)]));
   const value = textView(message.value);
   const id = deadLetterId(message.topic, message.partition, message.offset);
+  const originalTopic = h[DLQ_HEADERS.originalTopic] || topicOfDlq(message.topic) || message.topic;
   try {
     await deadLetterModel(app.mongo).create({
       _id: id,
       dlqTopic: message.topic,
       dlqPartition: message.partition,
       dlqOffset: message.offset,
-      originalTopic: h[DLQ_HEADERS.originalTopic] || topicOfDlq(message.topic) || message.topic,
+      originalTopic,
       originalPartition: optionalInt(h[DLQ_HEADERS.originalPartition]),
       originalOffset: h[DLQ_HEADERS.originalOffset] || undefined,
       consumerGroup: h[DLQ_HEADERS.consumerGroup] || undefined,
@@ -123,6 +125,8 @@ export async function recordDeadLetter(message: RawMessage, { app, log }: EventH
       replayCount: 0,
       recordedAt: new Date(),
     });
+    // Only the insert that created it counts: a redelivery (11000 below) is the same dead letter.
+    countRecordedDeadLetter(app.metrics, originalTopic);
   } catch (error) {
     if ((error as { code?: number }).code !== 11000) throw error;
     log.debug({ id }, 'dead letter already recorded');
