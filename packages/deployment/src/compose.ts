@@ -151,18 +151,90 @@ function resolveDefaults(value: string): string {
 /* ---------------------------------------------------------------- cross-references */
 
 export interface InfraPorts {
-  mongo: number;
   kafka: number;
   redis: number;
   elasticsearch: number;
 }
 
 export const INFRA: { [K in keyof InfraPorts]: { service: string; port: number } } = {
-  mongo: { service: 'mongo', port: 27017 },
   kafka: { service: 'kafka', port: 9092 },
   redis: { service: 'redis', port: 6379 },
   elasticsearch: { service: 'elasticsearch', port: 9200 },
 };
+
+/**
+ * MongoDB in compose: a three-member replica set (production's shape) that a one-shot service
+ * initiates; the services wait for that one to finish and name the set in their URL.
+ */
+export const MONGO = {
+  replicaSet: 'rs0',
+  members: ['mongo-1', 'mongo-2', 'mongo-3'],
+  init: 'mongo-init',
+  port: 27017,
+} as const;
+
+/** Services that run once and exit (restart "no"); every other one is unless-stopped. */
+export const ONE_SHOT_SERVICES: readonly string[] = [MONGO.init];
+
+/** Hosts and options of a `mongodb://h1:p1,h2:p2/db?opts` URL (WHATWG URL cannot parse several hosts). */
+export function parseMongoUrl(value: string): { hosts: string[]; options: URLSearchParams } | null {
+  const match = /^mongodb:\/\/(?:[^@/]*@)?([^/?]+)\/?[^?]*(?:\?(.*))?$/.exec(value);
+  if (!match) return null;
+  return { hosts: match[1]!.split(','), options: new URLSearchParams(match[2] ?? '') };
+}
+
+/** Every rule of the replica set: its members, the initiating one-shot service, the URLs that name it. */
+export function checkMongoReplicaSet(compose: ComposeFile, { apps }: { apps: AppInfo[] }): string[] {
+  const errors: string[] = [];
+  const services = compose.services ?? {};
+  const expectedHosts = MONGO.members.map((member) => `${member}:${MONGO.port}`);
+  for (const member of MONGO.members) {
+    const service = services[member];
+    if (!service) continue;
+    const command = Array.isArray(service.command) ? service.command.map(String) : String(service.command ?? '').split(/\s+/);
+    const replSet = command.indexOf('--replSet');
+    if (replSet === -1 || command[replSet + 1] !== MONGO.replicaSet) {
+      errors.push(`services.${member}.command must start mongod with --replSet ${MONGO.replicaSet}, found ${JSON.stringify(service.command ?? null)}`);
+    }
+    if (!command.includes('--bind_ip_all')) errors.push(`services.${member}.command must listen beyond loopback (--bind_ip_all)`);
+  }
+  const init = services[MONGO.init];
+  if (init) {
+    const script = Array.isArray(init.command) ? init.command.join(' ') : String(init.command ?? '');
+    if (!/rs\.initiate\(/.test(script)) errors.push(`services.${MONGO.init}.command must run rs.initiate`);
+    if (!script.includes(`'${MONGO.replicaSet}'`)) errors.push(`services.${MONGO.init}.command must initiate the set ${MONGO.replicaSet}`);
+    for (const host of expectedHosts) if (!script.includes(host)) errors.push(`services.${MONGO.init}.command must add member ${host}`);
+    const deps = dependsOnOf(init);
+    for (const member of MONGO.members) {
+      if (deps.get(member) !== 'service_healthy') errors.push(`services.${MONGO.init}.depends_on.${member}: wait for condition service_healthy`);
+    }
+  }
+  for (const app of apps.filter((candidate) => candidate.kind === 'service')) {
+    const service = services[app.name];
+    if (!service) continue;
+    const where = `services.${app.name}`;
+    if (dependsOnOf(service).get(MONGO.init) !== 'service_completed_successfully') {
+      errors.push(`${where}.depends_on.${MONGO.init}: wait for condition service_completed_successfully (the replica set has a primary)`);
+    }
+    const url = environmentOf(service).MONGO_URL;
+    if (!url) continue;
+    const parsed = parseMongoUrl(url);
+    if (!parsed) {
+      errors.push(`${where}.environment.MONGO_URL is not a mongodb:// URL: ${url}`);
+      continue;
+    }
+    if ([...parsed.hosts].sort().join(',') !== [...expectedHosts].sort().join(',')) {
+      errors.push(`${where}.environment.MONGO_URL must list the replica set members ${expectedHosts.join(',')}, found ${parsed.hosts.join(',')}`);
+    }
+    if (parsed.options.get('replicaSet') !== MONGO.replicaSet) {
+      errors.push(`${where}.environment.MONGO_URL must name replicaSet=${MONGO.replicaSet}, found ${url}`);
+    }
+    if (parsed.options.get('directConnection') === 'true') {
+      errors.push(`${where}.environment.MONGO_URL: directConnection=true pins the driver to one member of the replica set`);
+    }
+  }
+  return errors;
+}
 
 export interface ReferenceContext {
   root: string;
@@ -187,6 +259,7 @@ export function hasHealthcheck(service: ComposeService, root: string): boolean {
 function listeningPort(name: string, compose: ComposeFile, apps: AppInfo[]): number | null {
   const infra = Object.values(INFRA).find((entry) => entry.service === name);
   if (infra) return infra.port;
+  if ((MONGO.members as readonly string[]).includes(name)) return MONGO.port;
   const app = apps.find((candidate) => composeNamesOf(candidate).includes(name));
   if (!app) return null;
   const port = environmentOf(compose.services?.[name] ?? {}).PORT;
@@ -202,7 +275,7 @@ export function checkComposeReferences(compose: ComposeFile, { root, apps }: Ref
   if ('version' in compose) errors.push('top-level `version` is obsolete in the Compose Specification');
 
   // Every service the platform needs is there.
-  for (const required of [...apps.flatMap(composeNamesOf), ...Object.values(INFRA).map((i) => i.service), 'nginx']) {
+  for (const required of [...apps.flatMap(composeNamesOf), ...Object.values(INFRA).map((i) => i.service), ...MONGO.members, MONGO.init, 'prometheus', 'nginx']) {
     if (!names.has(required)) errors.push(`services.${required} is missing`);
   }
 
@@ -219,10 +292,12 @@ export function checkComposeReferences(compose: ComposeFile, { root, apps }: Ref
         errors.push(`services.${name}.depends_on.${target}: has a healthcheck, so wait for condition service_healthy (found ${condition})`);
       }
     }
-    if (service.restart !== undefined && service.restart !== 'unless-stopped') {
-      errors.push(`services.${name}.restart: unless-stopped expected, found ${service.restart}`);
+    // A one-shot service that restarted would never report completion to those waiting for it.
+    const expectedRestart = ONE_SHOT_SERVICES.includes(name) ? 'no' : 'unless-stopped';
+    if (service.restart !== undefined && service.restart !== expectedRestart) {
+      errors.push(`services.${name}.restart: ${expectedRestart} expected, found ${service.restart}`);
     }
-    if (service.restart === undefined) errors.push(`services.${name}.restart: missing (unless-stopped expected)`);
+    if (service.restart === undefined) errors.push(`services.${name}.restart: missing (${expectedRestart} expected)`);
   }
 
   // Each app: built from its own Dockerfile with the repository root as context.
@@ -276,10 +351,8 @@ export function checkComposeReferences(compose: ComposeFile, { root, apps }: Ref
       };
 
       if (app.kind === 'service') {
-        needs('mongo', 'MONGO_URL', 'mongodb');
-        if (env.MONGO_URL && !/[?&]directConnection=true(&|$)/.test(env.MONGO_URL)) {
-          errors.push(`${where}.environment.MONGO_URL must carry directConnection=true, found ${env.MONGO_URL}`);
-        }
+        // MongoDB: the replica set's members and URL are checked by checkMongoReplicaSet.
+        if (!env.MONGO_URL) errors.push(`${where}.environment.MONGO_URL missing`);
         if (env.MONGO_DB !== undefined && !/^[a-zA-Z0-9_-]{1,63}$/.test(env.MONGO_DB)) {
           errors.push(`${where}.environment.MONGO_DB is not a portable database name: ${env.MONGO_DB}`);
         }
@@ -313,6 +386,8 @@ export function checkComposeReferences(compose: ComposeFile, { root, apps }: Ref
       }
     }
   }
+
+  errors.push(...checkMongoReplicaSet(compose, { apps }));
 
   // Replicas tell themselves apart (x-gateway-instance) only with distinct instance names.
   const instances = GATEWAY_REPLICAS.map((name) => environmentOf(services[name] ?? {}).GATEWAY_INSTANCE).filter(Boolean);
@@ -408,6 +483,12 @@ export function nginxUpstreamServers(conf: string): string[] {
 
 /* ---------------------------------------------------------------- infrastructure */
 
+/** The repository's Prometheus configuration and rules, and where the image reads them. */
+export const PROMETHEUS_MOUNTS: readonly (readonly [source: string, target: string])[] = [
+  ['./infra/prometheus/prometheus.compose.yml', '/etc/prometheus/prometheus.yml'],
+  ['./infra/prometheus/alerts.yml', '/etc/prometheus/alerts.yml'],
+];
+
 /** Images and settings of the shared servers: the official images, versions in step with infra/. */
 export function checkInfrastructure(compose: ComposeFile, { root }: { root: string }): string[] {
   const errors: string[] = [];
@@ -416,7 +497,24 @@ export function checkInfrastructure(compose: ComposeFile, { root }: { root: stri
   const pinned = (name: string) => new RegExp(`export const ${name}\\s*=\\s*['"]([^'"]+)['"]`).exec(versions)?.[1];
 
   const image = (name: string) => services[name]?.image ?? '';
-  if (!/^mongo:7(\.\d+){0,2}$/.test(image('mongo'))) errors.push(`services.mongo.image must be the official MongoDB 7 image (mongo:7), found ${image('mongo')}`);
+  for (const name of [...MONGO.members, MONGO.init]) {
+    if (!/^mongo:7(\.\d+){0,2}$/.test(image(name))) errors.push(`services.${name}.image must be the official MongoDB 7 image (mongo:7), found ${image(name)}`);
+  }
+  // Prometheus: the official image, pinned, with the repository's configuration and rules (read-only).
+  if (!/^prom\/prometheus:v[23]\.\d+\.\d+$/.test(image('prometheus'))) {
+    errors.push(`services.prometheus.image must be a pinned official Prometheus image (prom/prometheus:vX.Y.Z), found ${image('prometheus')}`);
+  }
+  const prometheusMounts = (services.prometheus?.volumes ?? []).map(parseMount);
+  for (const [source, target] of PROMETHEUS_MOUNTS) {
+    const mount = prometheusMounts.find((candidate) => candidate.target === target);
+    if (!mount || posix.normalize(mount.source) !== posix.normalize(source)) {
+      errors.push(`services.prometheus.volumes must mount ${source} at ${target}, found ${mount?.source ?? 'nothing'}`);
+    } else if (!mount.readOnly) errors.push(`services.prometheus.volumes: ${source} must be mounted read-only (:ro)`);
+  }
+  const prometheusCommand = (Array.isArray(services.prometheus?.command) ? services.prometheus.command : []).map(String);
+  if (!prometheusCommand.includes(`--config.file=${PROMETHEUS_MOUNTS[0]![1]}`)) {
+    errors.push(`services.prometheus.command must pass --config.file=${PROMETHEUS_MOUNTS[0]![1]}`);
+  }
   if (!/^redis:7(\.\d+){0,2}(-alpine)?$/.test(image('redis'))) errors.push(`services.redis.image must be redis:7 (alpine), found ${image('redis')}`);
   if (!/^nginx:1\.\d+(\.\d+)?(-alpine)?$/.test(image('nginx'))) errors.push(`services.nginx.image must be a pinned official nginx image, found ${image('nginx')}`);
 
@@ -459,7 +557,8 @@ export function checkInfrastructure(compose: ComposeFile, { root }: { root: stri
   if (!/-Xms512m/.test(es.ES_JAVA_OPTS ?? '') || !/-Xmx512m/.test(es.ES_JAVA_OPTS ?? '')) errors.push('services.elasticsearch.environment ES_JAVA_OPTS must set a 512m heap');
 
   const probes: Record<string, RegExp> = {
-    mongo: /mongosh/,
+    ...Object.fromEntries(MONGO.members.map((member) => [member, /mongosh/])),
+    prometheus: /\/-\/(ready|healthy)/,
     kafka: /kafka-(topics|broker-api-versions)\.sh/,
     elasticsearch: /_cluster\/health/,
     redis: /redis-cli.*ping/,

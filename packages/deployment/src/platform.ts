@@ -5,26 +5,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PLATFORM_PROCESSES, PLATFORM_SERVICES } from '../../contracts/src/platform.js';
 
 /** The repository root (this package lives in packages/deployment). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export type AppKind = 'service' | 'gateway';
 
-/** Ports from DESIGN.md; every app's `defaultPort` must agree (checked by the tests). */
-export const DESIGN_PORTS: Readonly<Record<string, number>> = {
-  auth: 3001,
-  user: 3002,
-  catalog: 3003,
-  rfq: 3004,
-  compliance: 3005,
-  order: 3006,
-  notification: 3007,
-  admin: 3008,
-  gateway: 8080,
-};
+/**
+ * The nine processes and their ports come from the platform's one catalogue
+ * (packages/contracts/src/platform.ts). It is imported by path, not as a dependency: this package
+ * checks the repository's files and the catalogue has no imports of its own.
+ */
+export const DESIGN_PORTS: Readonly<Record<string, number>> = Object.fromEntries(PLATFORM_PROCESSES.map((proc) => [proc.name, proc.port]));
 
-export const SERVICE_NAMES = ['auth', 'user', 'catalog', 'rfq', 'compliance', 'order', 'notification', 'admin'] as const;
+export const SERVICE_NAMES: readonly string[] = PLATFORM_SERVICES.map((proc) => proc.name);
 
 /** Compose service names of the gateway replicas nginx balances over. */
 export const GATEWAY_REPLICAS = ['gateway-1', 'gateway-2'] as const;

@@ -9,6 +9,7 @@ import {
   nginxUpstreamServers,
   parseDefaultPort,
   parseInfraUse,
+  parseMongoUrl,
   readText,
   repoRoot,
   type AppInfo,
@@ -41,16 +42,17 @@ describe('docker-compose.yml against the repository', () => {
     expect(checkInfrastructure(loadCompose(), { root: repoRoot })).toEqual([]);
   });
 
-  it("uses each service's defaultPort from its src/app.ts, as DESIGN.md and scripts/platform.ts give it", () => {
-    const platform = readText('scripts/platform.ts') ?? '';
+  it("uses each service's defaultPort from its src/app.ts, as the platform's catalogue gives it", () => {
     for (const name of SERVICE_NAMES) {
       const source = readText(`services/${name}/src/app.ts`);
       expect(source, `services/${name}/src/app.ts`).not.toBeNull();
       expect(parseDefaultPort(source!), name).toBe(DESIGN_PORTS[name]);
-      if (platform) expect(platform, `scripts/platform.ts: ${name}`).toMatch(new RegExp(`name: '${name}',[^}]*port: ${DESIGN_PORTS[name]}\\b`));
       expect(loadCompose().services?.[name]?.environment, name).toMatchObject({ PORT: String(DESIGN_PORTS[name]) });
     }
-    if (platform) expect(platform).toMatch(/GATEWAY[^=]*=\s*\{[^}]*port: 8080\b/);
+    expect(DESIGN_PORTS.gateway).toBe(8080);
+    // Start-up reads the same catalogue (packages/contracts/src/platform.ts) rather than a list of its own.
+    const platform = readText('scripts/platform.ts');
+    if (platform) expect(platform).toMatch(/packages\/contracts\/src\/platform/);
   });
 
   it('gives the infrastructure only to the services whose app.ts registers it', () => {
@@ -59,7 +61,7 @@ describe('docker-compose.yml against the repository', () => {
       const deps = Object.keys(compose.services?.[app.name]?.depends_on ?? {});
       expect(deps.includes('redis'), `${app.name} redis`).toBe(app.uses.redis);
       expect(deps.includes('elasticsearch'), `${app.name} elasticsearch`).toBe(app.uses.elasticsearch);
-      expect(deps, app.name).toEqual(expect.arrayContaining(['mongo', 'kafka']));
+      expect(deps, app.name).toEqual(expect.arrayContaining(['mongo-init', 'kafka']));
     }
   });
 });
@@ -69,16 +71,57 @@ describe('reference checks catch broken files', () => {
     expect(check(composeCopy())).toEqual([]);
   });
 
-  it('a Mongo URL without directConnection=true', () => {
+  it('a Mongo URL that pins one member (directConnection=true) or names no replica set', () => {
     const compose = composeCopy();
-    compose.services.order!.environment.MONGO_URL = 'mongodb://mongo:27017/';
-    expect(check(compose)).toContainEqual(expect.stringMatching(/order\.environment\.MONGO_URL must carry directConnection=true/));
+    compose.services.order!.environment.MONGO_URL = 'mongodb://mongo-1:27017,mongo-2:27017,mongo-3:27017/?directConnection=true';
+    const errors = check(compose);
+    expect(errors).toContainEqual(expect.stringMatching(/order\.environment\.MONGO_URL: directConnection=true pins the driver to one member/));
+    expect(errors).toContainEqual(expect.stringMatching(/order\.environment\.MONGO_URL must name replicaSet=rs0/));
   });
 
-  it('a Mongo URL pointing somewhere else', () => {
+  it('a Mongo URL pointing somewhere else, or at only some members', () => {
     const compose = composeCopy();
-    compose.services.rfq!.environment.MONGO_URL = 'mongodb://localhost:27017/?directConnection=true';
-    expect(check(compose)).toContainEqual(expect.stringMatching(/rfq\.environment\.MONGO_URL must point at mongo:27017/));
+    compose.services.rfq!.environment.MONGO_URL = 'mongodb://localhost:27017/?replicaSet=rs0';
+    compose.services.user!.environment.MONGO_URL = 'mongodb://mongo-1:27017,mongo-2:27017/?replicaSet=rs0';
+    const errors = check(compose);
+    expect(errors).toContainEqual(expect.stringMatching(/rfq\.environment\.MONGO_URL must list the replica set members mongo-1:27017,mongo-2:27017,mongo-3:27017, found localhost:27017/));
+    expect(errors).toContainEqual(expect.stringMatching(/user\.environment\.MONGO_URL must list the replica set members/));
+  });
+
+  it('a replica set member started without --replSet, or a member missing', () => {
+    const compose = composeCopy();
+    compose.services['mongo-2']!.command = ['mongod', '--bind_ip_all'];
+    delete compose.services['mongo-3'];
+    const errors = check(compose);
+    expect(errors).toContainEqual(expect.stringMatching(/services\.mongo-2\.command must start mongod with --replSet rs0/));
+    expect(errors).toContainEqual('services.mongo-3 is missing');
+    expect(errors).toContainEqual('services.mongo-init.depends_on: mongo-3 is not a service');
+  });
+
+  it('an init service that does not initiate the set with every member, or restarts', () => {
+    const compose = composeCopy();
+    compose.services['mongo-init']!.command = ['mongosh', '--host', 'mongo-1:27017', '--eval', "rs.initiate({ _id: 'rs0', members: [{ _id: 0, host: 'mongo-1:27017' }] })"];
+    compose.services['mongo-init']!.restart = 'unless-stopped';
+    const errors = check(compose);
+    expect(errors).toContainEqual('services.mongo-init.command must add member mongo-2:27017');
+    expect(errors).toContainEqual('services.mongo-init.command must add member mongo-3:27017');
+    expect(errors).toContainEqual('services.mongo-init.restart: no expected, found unless-stopped');
+  });
+
+  it('a service that does not wait for the replica set to be initiated', () => {
+    const compose = composeCopy();
+    compose.services.compliance!.depends_on['mongo-init'] = { condition: 'service_started' };
+    expect(check(compose)).toContainEqual(expect.stringMatching(/compliance\.depends_on\.mongo-init: wait for condition service_completed_successfully/));
+  });
+
+  it('Prometheus without the repository configuration and rules, writable, or unpinned', () => {
+    const compose = composeCopy();
+    compose.services.prometheus!.volumes = ['./infra/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './infra/prometheus/alerts.yml:/etc/prometheus/alerts.yml'];
+    compose.services.prometheus!.image = 'prom/prometheus:latest';
+    const errors = check(compose);
+    expect(errors).toContainEqual(expect.stringMatching(/prometheus\.volumes must mount \.\/infra\/prometheus\/prometheus\.compose\.yml at \/etc\/prometheus\/prometheus\.yml/));
+    expect(errors).toContainEqual('services.prometheus.volumes: ./infra/prometheus/alerts.yml must be mounted read-only (:ro)');
+    expect(errors).toContainEqual(expect.stringMatching(/prometheus\.image must be a pinned official Prometheus image/));
   });
 
   it('a service without KAFKA_BROKERS', () => {
@@ -125,9 +168,9 @@ describe('reference checks catch broken files', () => {
 
   it('depends_on a healthchecked service without waiting for health (short form)', () => {
     const compose = composeCopy();
-    compose.services.order!.depends_on = ['mongo', 'kafka'];
+    compose.services.order!.depends_on = ['mongo-init', 'kafka'];
     const errors = check(compose);
-    expect(errors).toContainEqual(expect.stringMatching(/order\.depends_on\.mongo: has a healthcheck, so wait for condition service_healthy \(found service_started\)/));
+    expect(errors).toContainEqual(expect.stringMatching(/order\.depends_on\.mongo-init: wait for condition service_completed_successfully/));
     expect(errors).toContainEqual(expect.stringMatching(/order\.depends_on\.kafka: has a healthcheck/));
   });
 
@@ -173,10 +216,10 @@ describe('reference checks catch broken files', () => {
 
   it('infrastructure published on the host', () => {
     const compose = composeCopy();
-    compose.services.mongo!.ports = ['27017:27017'];
+    compose.services['mongo-1']!.ports = ['27017:27017'];
     compose.services.auth!.ports = ['3001:3001'];
     const errors = check(compose);
-    expect(errors).toContainEqual(expect.stringMatching(/services\.mongo\.ports: only nginx is published/));
+    expect(errors).toContainEqual(expect.stringMatching(/services\.mongo-1\.ports: only nginx is published/));
     expect(errors).toContainEqual(expect.stringMatching(/services\.auth\.ports: only nginx is published/));
   });
 
@@ -205,12 +248,12 @@ describe('reference checks catch broken files', () => {
     compose.services.kafka!.environment.KAFKA_AUTO_CREATE_TOPICS_ENABLE = 'true';
     compose.services.kafka!.image = 'apache/kafka:3.9.0';
     compose.services.elasticsearch!.image = 'docker.elastic.co/elasticsearch/elasticsearch:8.18.0';
-    compose.services.mongo!.image = 'mongo:latest';
+    compose.services['mongo-2']!.image = 'mongo:latest';
     const errors = check(compose);
     expect(errors).toContainEqual(expect.stringMatching(/KAFKA_AUTO_CREATE_TOPICS_ENABLE is wrong/));
     expect(errors).toContainEqual('services.kafka.image apache/kafka:3.9.0 differs from infra\'s KAFKA_VERSION 3.9.1');
     expect(errors).toContainEqual(expect.stringMatching(/elasticsearch\.image must be the official Elasticsearch 8\.19\.x image/));
-    expect(errors).toContainEqual(expect.stringMatching(/mongo\.image must be the official MongoDB 7 image/));
+    expect(errors).toContainEqual(expect.stringMatching(/mongo-2\.image must be the official MongoDB 7 image/));
   });
 
   it('a healthcheck that does not probe the server', () => {
@@ -232,6 +275,13 @@ describe('parsers used by the checks', () => {
     expect(parseDefaultPort('no port here')).toBeNull();
     expect(parseInfraUse('register(serviceKit, { kafka, redis: true, elasticsearch: true })')).toEqual({ redis: true, elasticsearch: true });
     expect(parseInfraUse('register(serviceKit, { kafka }) // redis: true later')).toEqual({ redis: false, elasticsearch: false });
+  });
+
+  it('reads the hosts and options of a replica set URL', () => {
+    const parsed = parseMongoUrl('mongodb://user:pw@mongo-1:27017,mongo-2:27017/app?replicaSet=rs0&w=majority');
+    expect(parsed?.hosts).toEqual(['mongo-1:27017', 'mongo-2:27017']);
+    expect(parsed?.options.get('replicaSet')).toBe('rs0');
+    expect(parseMongoUrl('http://mongo-1:27017')).toBeNull();
   });
 
   it('reads nginx upstream servers, ignoring comments', () => {

@@ -20,6 +20,8 @@ export function makeFixtureRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'fx-deployment-'));
   write(root, 'package.json', JSON.stringify({ name: 'foodxchange', private: true, packageManager: 'pnpm@9.15.9' }));
   write(root, 'infra/src/versions.ts', "export const KAFKA_VERSION = '3.9.1';\nexport const ELASTICSEARCH_VERSION = '8.19.21';\n");
+  write(root, 'infra/prometheus/prometheus.compose.yml', 'scrape_configs: []\n');
+  write(root, 'infra/prometheus/alerts.yml', 'groups: []\n');
   write(root, 'nginx/nginx.conf', 'events {}\nhttp {\n  upstream gateways {\n    server gateway-1:8080;\n    server gateway-2:8080;\n  }\n}\n');
   for (const name of [...SERVICE_NAMES, 'gateway']) {
     const kind = name === 'gateway' ? 'gateway' : 'service';
