@@ -4,3 +4,7 @@ export * from './dockerfile.js';
 export * from './compose.js';
 export * from './render.js';
 export * from './dockerignore.js';
+export * from './k8s.js';
+export * from './k8s-check.js';
+export * from './k8s-tools.js';
+export * from './go-tools.js';
