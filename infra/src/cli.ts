@@ -1,12 +1,14 @@
 /**
- * `pnpm infra up [--only redis,kafka,...] | down | status [--json]`
+ * `pnpm infra up [--only redis,kafka,...] | down | status [--json] | prometheus-config [--check]`
  * Failures print one sentence and exit 1; FOODXCHANGE_DEBUG=1 adds the stack.
  */
 import { describeError, InfraError } from './errors.js';
 import { down, formatStatusTable, resolveSelection, status, up } from './launcher.js';
+import { writePrometheusFiles } from './monitoring.js';
 import type { ServerSelector } from './types.js';
 
-const usage = 'usage: pnpm infra up [--only redis,postgres,ferretdb|mongo,kafka,elasticsearch] | down | status [--json]';
+const usage =
+  'usage: pnpm infra up [--only redis,postgres,ferretdb|mongo,kafka,elasticsearch,prometheus] | down | status [--json] | prometheus-config [--check]';
 
 function parseOnly(args: string[]): ServerSelector[] | undefined {
   const index = args.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
@@ -37,6 +39,17 @@ async function main(argv: string[]): Promise<number> {
     case 'status': {
       const servers = await status();
       console.log(args.includes('--json') ? JSON.stringify(servers, null, 2) : formatStatusTable(servers));
+      return 0;
+    }
+    case 'prometheus-config': {
+      // infra/prometheus/prometheus.yml and prometheus.compose.yml, from the platform's process list.
+      const check = args.includes('--check');
+      const stale = writePrometheusFiles(check);
+      if (check && stale.length > 0) {
+        console.error(`Out of date (run pnpm infra prometheus-config): ${stale.join(', ')}`);
+        return 1;
+      }
+      console.log(stale.length === 0 ? 'Prometheus configurations are up to date.' : `Wrote ${stale.join(', ')}`);
       return 0;
     }
     case undefined:

@@ -8,6 +8,8 @@ import type { InfraEndpoints, InfraUpOptions, ServerStatus } from './types.js';
 export type {
   InfraEndpoints,
   InfraUpOptions,
+  PrometheusOptions,
+  ScrapeJob,
   ServerName,
   ServerOrigin,
   ServerSelector,

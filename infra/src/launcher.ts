@@ -4,34 +4,41 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cachePaths, ensureDir, serverRunDir, type CachePaths } from './cache.js';
 import { describeError, InfraError } from './errors.js';
 import { withLock } from './lock.js';
-import { DEFAULT_URLS } from './versions.js';
+import { DEFAULT_URLS, PORTS } from './versions.js';
 import { commandLineOf, isAlive, isPortOpen, livePidFromFile, readPidFile, removeFile, seconds, stopProcess, tailOfFile } from './process.js';
 import type { ServerContext, ServerDriver, ProbeResult } from './servers/driver.js';
 import { elasticsearchDriver } from './servers/elasticsearch.js';
 import { ferretdbDriver } from './servers/ferretdb.js';
 import { kafkaDriver } from './servers/kafka.js';
 import { postgresDriver } from './servers/postgres.js';
+import { prometheusDriver } from './servers/prometheus.js';
 import { redisDriver } from './servers/redis.js';
 import {
   SERVER_NAMES,
   type InfraEndpoints,
   type InfraUpOptions,
+  type PrometheusOptions,
   type ServerName,
   type ServerSelector,
   type ServerStatus,
   type ServerUpReport,
 } from './types.js';
 
-/** What `up` brings up when no `only` is given: one server per endpoint (postgres comes with ferretdb). */
+/**
+ * What `up` brings up when no `only` is given: one server per endpoint (postgres comes with
+ * ferretdb). Not prometheus: monitoring is asked for by name, so neither `infra up` nor the test
+ * suite's servers wait for it.
+ */
 export const DEFAULT_SERVERS: readonly ServerName[] = ['redis', 'ferretdb', 'kafka', 'elasticsearch'];
 
-export function createDrivers(paths: CachePaths): Record<ServerName, ServerDriver> {
+export function createDrivers(paths: CachePaths, prometheus: PrometheusOptions = {}): Record<ServerName, ServerDriver> {
   return {
     redis: redisDriver(),
     postgres: postgresDriver(paths),
     ferretdb: ferretdbDriver(paths),
     kafka: kafkaDriver(paths),
     elasticsearch: elasticsearchDriver(paths),
+    prometheus: prometheusDriver({ ...prometheus, port: PORTS.prometheus }),
   };
 }
 
@@ -118,7 +125,7 @@ export async function up(options: InfraUpOptions = {}): Promise<UpResult> {
   ensureDir(paths.root);
   const startedAt = Date.now();
   return withLock(paths.lockFile, log, async () => {
-    const drivers = createDrivers(paths);
+    const drivers = createDrivers(paths, options.prometheus);
     const inFlight = new Map<ServerName, Promise<ServerUpReport>>();
     const ensure = (name: ServerName): Promise<ServerUpReport> => {
       let pending = inFlight.get(name);
@@ -365,7 +372,7 @@ export async function down(options: { log?: (line: string) => void } = {}): Prom
       return report;
     };
     // FerretDB first: PostgreSQL's fast shutdown would otherwise cut its open connections.
-    const first = await Promise.all((['ferretdb', 'kafka', 'elasticsearch', 'redis'] as const).map(stopOne));
+    const first = await Promise.all((['ferretdb', 'kafka', 'elasticsearch', 'redis', 'prometheus'] as const).map(stopOne));
     const postgres = await stopOne('postgres');
     return [...first, postgres];
   });

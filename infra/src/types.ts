@@ -1,7 +1,10 @@
-/** The servers the launcher knows. `ferretdb` is the MongoDB-compatible server; it needs `postgres`. */
-export type ServerName = 'redis' | 'postgres' | 'ferretdb' | 'kafka' | 'elasticsearch';
+/**
+ * The servers the launcher knows. `ferretdb` is the MongoDB-compatible server; it needs `postgres`.
+ * `prometheus` (monitoring) only starts when asked for by name: it is no endpoint of the services.
+ */
+export type ServerName = 'redis' | 'postgres' | 'ferretdb' | 'kafka' | 'elasticsearch' | 'prometheus';
 
-export const SERVER_NAMES: readonly ServerName[] = ['redis', 'postgres', 'ferretdb', 'kafka', 'elasticsearch'];
+export const SERVER_NAMES: readonly ServerName[] = ['redis', 'postgres', 'ferretdb', 'kafka', 'elasticsearch', 'prometheus'];
 
 /** Accepted by `only`: `mongo` is an alias of `ferretdb` for callers that think in endpoints. */
 export type ServerSelector = ServerName | 'mongo';
@@ -49,9 +52,28 @@ export interface ServerUpReport extends ServerStatus {
   restartedBecause?: string;
 }
 
+/** One scrape job of the launcher's Prometheus: a platform process and where its replicas listen. */
+export interface ScrapeJob {
+  /** The process name (`order`, `gateway`): Prometheus' `job` label, which the alerts group by. */
+  job: string;
+  /** `host:port` of each instance. */
+  targets: string[];
+}
+
+export interface PrometheusOptions {
+  /** What to scrape; default: the nine processes of the platform on their standard loopback ports. */
+  jobs?: ScrapeJob[];
+  /** Default 15 s (tests use 1 s). */
+  scrapeIntervalSeconds?: number;
+  /** How often the alerting rules are evaluated; default 15 s. */
+  evaluationIntervalSeconds?: number;
+}
+
 export interface InfraUpOptions {
-  /** Start only these (and what they need: ferretdb needs postgres). Default: all four endpoints. */
+  /** Start only these (and what they need: ferretdb needs postgres). Default: all four endpoints (never prometheus). */
   only?: ServerSelector[];
+  /** The scrape jobs and intervals of the launcher's Prometheus (used when `only` names it). */
+  prometheus?: PrometheusOptions;
   /** Progress lines; default prints to stdout. */
   log?: (line: string) => void;
 }

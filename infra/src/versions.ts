@@ -26,6 +26,7 @@ export const PORTS = {
   kafkaController: 9093,
   elasticsearch: 9200,
   elasticsearchTransport: 9300,
+  prometheus: 9090,
 } as const;
 
 /**
@@ -58,4 +59,5 @@ export const DEFAULT_URLS = {
   ferretdb: `mongodb://${HOST}:${PORTS.ferretdb}/?directConnection=true`,
   kafka: `${HOST}:${PORTS.kafka}`,
   elasticsearch: `http://${HOST}:${PORTS.elasticsearch}`,
+  prometheus: `http://${HOST}:${PORTS.prometheus}`,
 } as const;

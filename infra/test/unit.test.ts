@@ -12,6 +12,7 @@ import { ferretdbArgs } from '../src/servers/ferretdb.js';
 import { newKafkaClusterId, renderKafkaServerProperties } from '../src/servers/kafka.js';
 import { ginCompanionName } from '../src/servers/gin-companions.js';
 import { postgresServerArgs } from '../src/servers/postgres.js';
+import { renderPrometheusConfig } from '../src/monitoring.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fx-infra-unit-'));
 // mkdtemp makes it 0700; the traversability test needs a world-traversable parent.
@@ -49,6 +50,11 @@ describe('server selection', () => {
 
   it('accepts mongo as an alias of ferretdb and drops duplicates', () => {
     expect(resolveSelection(['mongo', 'ferretdb', 'redis'])).toEqual(['ferretdb', 'redis']);
+  });
+
+  it('starts prometheus only when named (monitoring is on demand)', () => {
+    expect(resolveSelection()).not.toContain('prometheus');
+    expect(resolveSelection(['prometheus'])).toEqual(['prometheus']);
   });
 
   it('rejects unknown names with one sentence', () => {
@@ -228,5 +234,22 @@ describe('lock file', () => {
     // pid 2^22+1 is above Linux's pid_max default: no such process.
     writeFileSync(lockFile, '4194305 0 0');
     await expect(withLock(lockFile, () => undefined, async () => 'ran')).resolves.toBe('ran');
+  });
+});
+
+describe('Prometheus configuration', () => {
+  const render = (scrapeIntervalSeconds?: number) =>
+    renderPrometheusConfig({ jobs: [{ job: 'order', targets: ['127.0.0.1:3006', '127.0.0.1:3016'] }], ruleFiles: ['/x/alerts.yml'], ...(scrapeIntervalSeconds ? { scrapeIntervalSeconds } : {}) });
+
+  it('scrapes each job with the platform label and loads the rule files', () => {
+    const text = render();
+    expect(text).toContain('  - job_name: "order"\n');
+    expect(text).toContain('      - targets: ["127.0.0.1:3006", "127.0.0.1:3016"]\n        labels:\n          platform: "foodxchange"\n');
+    expect(text).toContain('rule_files:\n  - "/x/alerts.yml"\n');
+    expect(text).toContain('  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 15s\n');
+  });
+
+  it('never gives a scrape timeout longer than the interval (Prometheus refuses that)', () => {
+    expect(render(1)).toContain('  scrape_interval: 1s\n  scrape_timeout: 1s\n');
   });
 });
