@@ -1,7 +1,7 @@
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   K8S_DIR,
   allTopics,
@@ -31,9 +31,15 @@ beforeAll(async () => {
   for (const overlay of ['local', 'production']) rendered.set(overlay, await kustomizeBuild(tools, join(repoRoot, K8S_DIR, 'overlays', overlay)));
 }, 20 * 60_000);
 
+const copies: string[] = [];
+afterAll(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A copy of infra/k8s to break one file at a time. */
 function k8sCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fx-k8s-'));
+  copies.push(dir);
   cpSync(join(repoRoot, K8S_DIR), dir, { recursive: true });
   return dir;
 }
@@ -97,11 +103,12 @@ describe('the validation fails on broken manifests', () => {
 
   it('an invalid operator resource (CRD schema)', async () => {
     const dir = k8sCopy();
-    edit(dir, 'operators/mongodb.yaml', (text) => text.replace('type: ReplicaSet', 'type: Cluster'));
+    edit(dir, 'operators/mongodb.yaml', (text) => text.replace('type: ReplicaSet', 'type: Cluster').replace('  members: 3\n', '  members: 3\n  memebers: 3\n'));
     edit(dir, 'operators/elasticsearch.yaml', (text) => text.replace('count: 3', 'count: three'));
     const report = await tools.validate(await kustomizeBuild(tools, join(dir, 'overlays', 'production')));
     const messages = report.errors.join('\n');
     expect(messages).toMatch(/MongoDBCommunity\/foodxchange-mongo.*type/);
+    expect(messages).toMatch(/MongoDBCommunity\/foodxchange-mongo.*memebers/);
     expect(messages).toMatch(/Elasticsearch\/foodxchange.*count/);
   });
 
