@@ -31,6 +31,9 @@ beforeAll(async () => {
   for (const overlay of ['local', 'production']) rendered.set(overlay, await kustomizeBuild(tools, join(repoRoot, K8S_DIR, 'overlays', overlay)));
 }, 20 * 60_000);
 
+/** kustomize and kubeconform run in a second or two; a loaded CI machine gets ample room. */
+const TOOL_TIMEOUT_MS = 120_000;
+
 const copies: string[] = [];
 afterAll(() => {
   for (const dir of copies) rmSync(dir, { recursive: true, force: true });
@@ -81,7 +84,7 @@ describe.each(['local', 'production'])('overlay %s', (overlay) => {
     expect(report.errors).toEqual([]);
     // Nothing passed unchecked: every object had a schema.
     expect(report.validated).toBe(objects.length);
-  });
+  }, TOOL_TIMEOUT_MS);
 
   it('keeps the rules a schema cannot see (security, probes, drain, secrets by reference, network policies, operators)', () => {
     expect(checkManifests(rendered.get(overlay)!, expectations(overlay))).toEqual([]);
@@ -99,7 +102,7 @@ describe('the validation fails on broken manifests', () => {
     expect(messages).toMatch(/Deployment\/order.*containerPort/);
     expect(messages).toMatch(/Deployment\/order.*readinesProbe/);
     expect(report.errors.every((error) => error.includes('Deployment/order')), messages).toBe(true);
-  });
+  }, TOOL_TIMEOUT_MS);
 
   it('an invalid operator resource (CRD schema)', async () => {
     const dir = k8sCopy();
@@ -110,7 +113,7 @@ describe('the validation fails on broken manifests', () => {
     expect(messages).toMatch(/MongoDBCommunity\/foodxchange-mongo.*type/);
     expect(messages).toMatch(/MongoDBCommunity\/foodxchange-mongo.*memebers/);
     expect(messages).toMatch(/Elasticsearch\/foodxchange.*count/);
-  });
+  }, TOOL_TIMEOUT_MS);
 
   it('a Strimzi resource without its shape (no CRD schema is published in a registry: apiVersion, kind, name, spec)', async () => {
     const report = await tools.validate([
@@ -119,13 +122,13 @@ describe('the validation fails on broken manifests', () => {
     const messages = report.errors.join('\n');
     expect(messages).toMatch(/KafkaTopic\/Order_Created.*spec/);
     expect(messages).toMatch(/KafkaTopic\/Order_Created.*name/);
-  });
+  }, TOOL_TIMEOUT_MS);
 
   it('a kustomization naming a file that does not exist', async () => {
     const dir = k8sCopy();
     edit(dir, 'operators/kustomization.yaml', (text) => text.replace('- kafka.yaml', '- kafka-cluster.yaml'));
     await expect(kustomizeBuild(tools, join(dir, 'overlays', 'production'))).rejects.toThrow(/kafka-cluster\.yaml/);
-  });
+  }, TOOL_TIMEOUT_MS);
 
   it('rules beyond the schema: a writable root file system, a literal secret, a caller DESIGN.md does not name, a missing topic', () => {
     const objects = structuredClone(rendered.get('production')!);
