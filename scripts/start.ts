@@ -1,13 +1,15 @@
 /**
  * `npm start`: infrastructure, the eight services and the gateway, then prints where to go.
  * Foreground by default (Ctrl-C stops everything it started); `--detach` leaves it running
- * for `npm run stop`.
+ * for `npm run stop`. `--monitoring` adds the launcher's Prometheus, scraping every process
+ * started here with the alerting rules of infra/prometheus/alerts.yml.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { infraDown, infraUp } from '../infra/src/index.js';
+import { infraDown, infraUp, infraUpWithReport, type ScrapeJob } from '../infra/src/index.js';
 import { GATEWAY, LOCAL_ADMIN, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
 
 const detach = process.argv.includes('--detach');
+const monitoring = process.argv.includes('--monitoring');
 const started = performance.now();
 
 if (existsSync(stateFile)) {
@@ -34,6 +36,25 @@ try {
   process.exit(1);
 }
 
+// After the processes: Prometheus scrapes exactly what runs (names and ports as launched).
+let prometheusUrl: string | undefined;
+if (monitoring) {
+  console.log('▶ monitoring');
+  const jobs = new Map<string, ScrapeJob>();
+  for (const { name, port } of processes) {
+    const job = jobs.get(name) ?? { job: name, targets: [] };
+    job.targets.push(`127.0.0.1:${port}`);
+    jobs.set(name, job);
+  }
+  try {
+    const { servers } = await infraUpWithReport({ only: ['prometheus'], prometheus: { jobs: [...jobs.values()] }, log: (line) => console.log(`  ${line}`) });
+    prometheusUrl = servers.find((server) => server.name === 'prometheus')?.url;
+  } catch (error) {
+    // The platform itself is up: monitoring failing to start is reported, not fatal.
+    console.error(`✖ monitoring did not start: ${(error as Error).message}`);
+  }
+}
+
 const state: PlatformState = {
   startedAt: new Date().toISOString(),
   processes: processes.map(({ name, port, child, log }) => ({ name, pid: child.pid!, port, log })),
@@ -47,6 +68,7 @@ console.log(`  gateway   ${gatewayUrl}/api/v1`);
 console.log(`  API docs  ${gatewayUrl}/docs`);
 console.log(`  health    ${gatewayUrl}/health`);
 console.log(`  logs      ${logDir}`);
+if (prometheusUrl) console.log(`  alerts    ${prometheusUrl}/alerts  (Prometheus; targets at ${prometheusUrl}/targets)`);
 console.log(`  admin     ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}  (local default: set ADMIN_EMAIL / ADMIN_PASSWORD)`);
 
 if (detach) {
