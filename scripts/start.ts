@@ -68,7 +68,8 @@ console.log(`  gateway   ${gatewayUrl}/api/v1`);
 console.log(`  API docs  ${gatewayUrl}/docs`);
 console.log(`  health    ${gatewayUrl}/health`);
 console.log(`  logs      ${logDir}`);
-if (prometheusUrl) console.log(`  alerts    ${prometheusUrl}/alerts  (Prometheus; targets at ${prometheusUrl}/targets)`);
+// Debian's Prometheus ships the classic UI only (its /alerts is 404); the API is /api/v1/alerts.
+if (prometheusUrl) console.log(`  alerts    ${prometheusUrl}/classic/alerts  (Prometheus; targets at ${prometheusUrl}/classic/targets)`);
 console.log(`  admin     ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}  (local default: set ADMIN_EMAIL / ADMIN_PASSWORD)`);
 
 if (detach) {
