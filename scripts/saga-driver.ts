@@ -99,7 +99,7 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
     // first joined (the services start in parallel) is still handled.
     KAFKA_TOPIC_PREFIX: topicPrefix,
     KAFKA_FROM_BEGINNING: 'true',
-    // OUTBOX_POLL_MS stays the services' default (1 s): a write kicks its relay at once, so the
+    // OUTBOX_POLL_MS stays the services' default (5 s): a write kicks its relay at once, so the
     // poll only paces recovery after faults, and a shorter one costs an idle platform CPU.
     // A SIGKILLed replica's claims delay its events this long: short, so the run settles sooner.
     CONSUMER_CLAIM_LEASE_MS: '5000',

@@ -51,7 +51,12 @@ export const BaseConfigSchema = Type.Object({
     default: 30_000,
     description: "How long a handler's claim on an event outlives its holder's last renewal (a crashed replica delays the event this long)",
   }),
-  OUTBOX_POLL_MS: Type.Integer({ minimum: 10, default: 1000 }),
+  OUTBOX_POLL_MS: Type.Integer({
+    minimum: 10,
+    default: 5000,
+    description:
+      "How often the outbox relay looks for work by itself: only the safety net (another replica's relay died after a write, a write no hook noted), as every write kicks its relay at once and a failed pass is retried within a second",
+  }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   ELASTICSEARCH_URL: Type.String({ default: 'http://127.0.0.1:9200' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),

@@ -336,7 +336,7 @@ describe('finding work without reading the whole collection', () => {
     }
   });
 
-  it("a write's kick scans only the collection a save staged events in; a kick nothing noted scans every model", async () => {
+  it("a write's kick scans only the collections its saves and updates wrote; a kick nothing noted scans every model", async () => {
     const app = await producerWith();
     await app.events.relay.stop();
     const checks = checksOf(app);
@@ -362,13 +362,24 @@ describe('finding work without reading the whole collection', () => {
       await waitFor(() => scanned.includes('checks'), { what: 'the kicked pass over checks' });
       expect(scanned).not.toContain('kick_audits');
 
-      // Staged by an update (no document hook notes it): the kick then scans every model.
+      // Staged by an update through the model: noted too, so that kick scans only its collection.
+      scanned.length = 0;
       const auditId = `audit-${uniqueSuffix()}`;
       const { entry } = outboxEntry(TOPIC, auditId, { ...sampleEventData[TOPIC], checkId: auditId }, app.events.context());
       await audits.updateOne({ _id: auditId }, withStagedEvents({}, [entry]), { upsert: true });
       relay.kick();
       await waitFor(() => idsOn(reader.records).includes(entry.id), { what: 'the updated document\'s event delivered' });
       expect(scanned).toContain('kick_audits');
+      expect(scanned).not.toContain('checks');
+
+      // Written with the driver directly (no mongoose hook sees it): nothing noted, so the kick scans every model.
+      scanned.length = 0;
+      const rawId = `raw-${uniqueSuffix()}`;
+      const raw = outboxEntry(TOPIC, rawId, { ...sampleEventData[TOPIC], checkId: rawId }, app.events.context()).entry;
+      await audits.collection.insertOne({ _id: rawId as never, outbox: [raw], ...stagedMarks(raw.createdAt) });
+      relay.kick();
+      await waitFor(() => idsOn(reader.records).includes(raw.id), { what: 'the raw write\'s event delivered' });
+      expect(scanned).toEqual(expect.arrayContaining(['checks', 'kick_audits']));
     } finally {
       app.mongo.set('debug', false);
       await relay.stop();

@@ -84,16 +84,30 @@ export function outboxPlugin(schema: Schema): void {
   });
   schema.index({ outboxStagedAt: 1 });
   schema.index({ outboxBucket: 1 });
-  // Tells this connection's relay which collection the next kick is about (see OutboxRelay.kick).
+  // Tell this connection's relay which collections the next kick is about (see OutboxRelay.kick):
+  // a save that staged events, and any update or bulk write through the model (they may carry
+  // `withStagedEvents` or `stagedMarks`; noting one that staged nothing only adds a cheap scan).
   schema.pre('save', function noteStagedEvents() {
     if (this.isModified('outbox')) noteStaged((this.constructor as Model<unknown>).db, this.collection?.collectionName);
+  });
+  schema.pre(['updateOne', 'updateMany', 'findOneAndUpdate', 'replaceOne'], function noteStagedUpdate() {
+    noteStaged(this.model.db, this.model.collection.collectionName);
+  });
+  schema.pre('bulkWrite', function noteStagedBulkWrite(this: Model<unknown>, next: () => void) {
+    noteStaged(this.db, this.collection.collectionName);
+    next();
+  });
+  schema.pre('insertMany', function noteStagedInsertMany(this: Model<unknown>, next: () => void) {
+    noteStaged(this.db, this.collection.collectionName);
+    next();
   });
 }
 
 /**
- * Collections saved with newly staged events since their relay's last pass, per connection. Only
- * a hint: a kicked pass scans just these, and any write it misses (one staged by `updateOne` or
- * `bulkWrite`, which pass no document hook) is found by the timer's next pass over every model.
+ * Collections written with (possibly) newly staged events since their relay's last pass, per
+ * connection. Only a hint: a kicked pass scans just these, and a write it misses (one made with
+ * the driver's collection directly, which passes no mongoose hook) is found by the timer's next
+ * pass over every model.
  */
 const stagedCollections = new WeakMap<object, Set<string>>();
 
@@ -227,6 +241,9 @@ interface ModelScan {
   wholeOverlap: boolean;
   pending: { aggregateId: string; entries: OutboxEntry[] }[];
 }
+
+/** How soon a pass that failed (broker or database away) is tried again. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
 /** How old a watermark may get before a pass that found nothing writes it again. */
 const WATERMARK_REFRESH_MS = 5_000;
@@ -561,8 +578,12 @@ export class OutboxRelay {
           return;
         }
       } catch (error) {
-        // Broker or database away: nothing is marked delivered, the next tick (a full pass) retries.
+        // Broker or database away: nothing is marked delivered. A full pass retries within a second
+        // (the poll itself may be far apart: it is only the safety net).
         this.log.warn({ err: error }, 'outbox relay pass failed; will retry');
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.kick(true), Math.min(RETRY_AFTER_FAILURE_MS, this.options.pollIntervalMs));
+        this.retryTimer.unref();
         return;
       }
     } while (this.again && !this.stopped);
