@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { ServiceClient, serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import { ApiKeyExchange } from './api-keys.js';
 import pkg from '../package.json' with { type: 'json' };
@@ -14,7 +15,7 @@ export const service: ServiceDefinition<typeof gatewayConfig> = {
   name: 'gateway',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 8080,
+  defaultPort: defaultPortOf('gateway'),
   extraConfig: gatewayConfig,
 };
 

@@ -61,8 +61,14 @@ export function readJson<T>(relativePath: string, root = repoRoot): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
 
-/** `defaultPort: 3006` in a service definition. */
+/**
+ * The port a service definition gives: `defaultPort: defaultPortOf('order')` (the platform's
+ * catalogue, what every app.ts writes) or a literal `defaultPort: 3006`; null when neither is there
+ * or the name is not in the catalogue.
+ */
 export function parseDefaultPort(appSource: string): number | null {
+  const fromCatalogue = /\bdefaultPort\s*:\s*defaultPortOf\(\s*['"]([a-z-]+)['"]\s*\)/.exec(appSource);
+  if (fromCatalogue) return PLATFORM_PROCESSES.find((proc) => proc.name === fromCatalogue[1])?.port ?? null;
   const match = /\bdefaultPort\s*:\s*(\d+)/.exec(appSource);
   return match ? Number(match[1]) : null;
 }

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { auditEventModel } from './audit/model.js';
@@ -13,7 +14,7 @@ export const service: ServiceDefinition = {
   name: 'admin',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3008,
+  defaultPort: defaultPortOf('admin'),
 };
 
 const app: ServiceApp = async (fastify, { config }) => {

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
@@ -27,7 +28,7 @@ export const service: ServiceDefinition<typeof authConfig> = {
   name: 'auth',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3001,
+  defaultPort: defaultPortOf('auth'),
   extraConfig: authConfig,
 };
 

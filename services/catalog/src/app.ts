@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { catalogConfig } from './config.js';
@@ -16,7 +17,7 @@ export const service: ServiceDefinition<typeof catalogConfig> = {
   name: 'catalog',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3003,
+  defaultPort: defaultPortOf('catalog'),
   extraConfig: catalogConfig,
 };
 

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import checkRoutes from './checks/routes.js';
@@ -18,7 +19,7 @@ export const service: ServiceDefinition<typeof complianceConfig> = {
   name: 'compliance',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3005,
+  defaultPort: defaultPortOf('compliance'),
   extraConfig: complianceConfig,
 };
 

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { publishes, subscriptions } from './subscriptions.js';
@@ -6,7 +7,7 @@ export const service: ServiceDefinition = {
   name: 'notification',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3007,
+  defaultPort: defaultPortOf('notification'),
 };
 
 const app: ServiceApp = async (fastify, { config }) => {

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { orderConfig } from './config.js';
@@ -13,7 +14,7 @@ export const service: ServiceDefinition<typeof orderConfig> = {
   name: 'order',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3006,
+  defaultPort: defaultPortOf('order'),
   extraConfig: orderConfig,
 };
 

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import awardRoutes from './awards/routes.js';
@@ -12,7 +13,7 @@ export const service: ServiceDefinition<typeof rfqConfig> = {
   name: 'rfq',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3004,
+  defaultPort: defaultPortOf('rfq'),
   extraConfig: rfqConfig,
 };
 

@@ -1,3 +1,4 @@
+import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import certificationRoutes from './certifications/routes.js';
@@ -11,7 +12,7 @@ export const service: ServiceDefinition = {
   name: 'user',
   version: pkg.version,
   description: pkg.description,
-  defaultPort: 3002,
+  defaultPort: defaultPortOf('user'),
 };
 
 const app: ServiceApp = async (fastify, { config }) => {
