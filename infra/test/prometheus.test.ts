@@ -91,7 +91,7 @@ describe('the alerting rules and the configurations', () => {
   it('pass promtool check rules', async () => {
     const result = await promtool(['check', 'rules', ALERTS_FILE]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/SUCCESS: 7 rules found/);
+    expect(result.stdout).toMatch(/SUCCESS: 8 rules found/);
   });
 
   it('fire, and stay quiet, as alerts.test.yml states (promtool test rules)', async () => {
@@ -131,6 +131,7 @@ describe("the launcher's Prometheus", () => {
       'FoodXchangeGatewayBreakerOpen',
       'FoodXchangeHighErrorRate',
       'FoodXchangeHighLatencyP95',
+      'FoodXchangeNotReady',
       'FoodXchangeServiceClientBreakerOpen',
       'FoodXchangeTargetDown',
     ]);

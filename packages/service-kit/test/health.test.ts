@@ -58,6 +58,30 @@ describe('readiness', () => {
     });
   });
 
+  it('puts readiness on /metrics, evaluated at the scrape: health_ready and one health_check_up per check', async () => {
+    const app = await start({ mongo: false });
+    let searchUp = true;
+    app.health.addCheck('search', async () => {
+      if (!searchUp) throw new Error('connection refused');
+    }, { critical: false });
+    const scrape = async () => (await app.inject({ url: '/metrics' })).body;
+    let text = await scrape();
+    expect(text).toMatch(/^health_ready\{service="[^"]+"\} 1$/m);
+    expect(text).toMatch(/^health_check_up\{check="search",critical="false",service="[^"]+"\} 1$/m);
+
+    searchUp = false; // degraded: still in rotation
+    text = await scrape();
+    expect(text).toMatch(/^health_ready\{service="[^"]+"\} 1$/m);
+    expect(text).toMatch(/^health_check_up\{check="search",critical="false",service="[^"]+"\} 0$/m);
+
+    app.health.addCheck('database', async () => {
+      throw new Error('no primary');
+    });
+    text = await scrape();
+    expect(text).toMatch(/^health_ready\{service="[^"]+"\} 0$/m);
+    expect(text).toMatch(/^health_check_up\{check="database",critical="true",service="[^"]+"\} 0$/m);
+  });
+
   it('stays in rotation without Kafka: the outbox keeps the events, the report says degraded', async () => {
     const app = await start({ subscriptions: [] }, {});
     const ok = await app.inject({ url: '/health/ready' });

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 
 declare module 'fastify' {
@@ -29,6 +29,44 @@ async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
   });
 
   app.decorate('metrics', registry);
+
+  // Readiness as metrics, evaluated when Prometheus scrapes (the health plugin registers first):
+  // a process that still answers /metrics while /health/ready says 503 is an alert of its own.
+  if (app.hasDecorator('health')) {
+    type Report = Awaited<ReturnType<FastifyInstance['health']['report']>>;
+    // One readiness evaluation per scrape serves both gauges: prom-client starts every metric's
+    // collect at once, so both find the evaluation in flight; it is forgotten once it settles.
+    let inFlight: Promise<Report> | undefined;
+    const report = (): Promise<Report> => {
+      if (!inFlight) {
+        const evaluation = app.health.report().finally(() => {
+          if (inFlight === evaluation) inFlight = undefined;
+        });
+        inFlight = evaluation;
+      }
+      return inFlight;
+    };
+    new Gauge({
+      name: 'health_ready',
+      help: 'Whether /health/ready would send traffic here: 1 (ok or degraded), 0 (down: a critical dependency fails)',
+      registers: [registry],
+      async collect() {
+        this.set((await report()).status === 'down' ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'health_check_up',
+      help: 'Each readiness check: 1 up, 0 down (critical="false" for dependencies the service runs degraded without)',
+      labelNames: ['check', 'critical'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [check, result] of Object.entries((await report()).checks)) {
+          this.set({ check, critical: String(result.critical) }, result.status === 'down' ? 0 : 1);
+        }
+      },
+    });
+  }
 
   // One recorder per route, attached when the route is registered: the route pattern (never the
   // raw URL, so label cardinality stays bounded) is known then, and the hot path only looks up
