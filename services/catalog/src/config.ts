@@ -48,7 +48,11 @@ export const catalogConfig = {
     default: 2000,
     description: 'Rows per stored chunk document (also capped at about 4 MiB) and per batch upsert; progress is recorded after each chunk',
   }),
-  IMPORT_POLL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often an idle import worker looks for queued jobs (and for jobs whose runner died)' }),
+  IMPORT_POLL_MS: Type.Integer({
+    minimum: 10,
+    default: 5000,
+    description: 'How often an idle import worker looks for queued jobs (and for jobs whose runner died); the replica that accepts an import starts it at once',
+  }),
   IMPORT_LEASE_MS: Type.Integer({
     minimum: 1000,
     default: 30_000,

@@ -10,7 +10,8 @@ export const complianceConfig = {
   }),
   COMPLIANCE_PENDING_SWEEP_MS: Type.Integer({
     minimum: 50,
-    default: 1000,
-    description: 'How often a replica re-checks the orders waiting for a copy (any replica may decide one: the verdict is a unique insert)',
+    default: 5000,
+    description:
+      'How often a replica re-checks the orders waiting for a copy (any replica may decide one: the verdict is a unique insert). A copy that arrives decides its orders at once; the sweep only fails those whose wait is over, so it may be far apart',
   }),
 };
