@@ -8,41 +8,16 @@
  *
  * A benchmark prints figures; it asserts nothing. Knobs: BENCH_IDLE_S (60), BENCH_SETTLE_S (10).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { infraStatus, infraUp } from '../infra/src/index.js';
 import { PLATFORM_PROCESSES } from '../packages/contracts/src/platform.js';
 import { portOf, stopProcesses } from './platform.js';
-import { cpuMsOfTree } from './process-cpu.js';
+import { cpuMsOfTree, rssMibOfTree } from './process-cpu.js';
 import { cleanUp, sleep, startSagaPlatform } from './saga-driver.js';
 
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 10);
 const OFFSET = 26_000;
 const TARGET_PERCENT_OF_A_CORE = 5;
-
-/** Resident memory (MiB) of a process and its descendants, from /proc. */
-function rssMibOfTree(rootPid: number): number {
-  const byPid = new Map<number, { parent: number; rssKib: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const parent = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      const rssKib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      byPid.set(Number(entry), { parent, rssKib });
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  let kib = 0;
-  const pending = [rootPid];
-  while (pending.length > 0) {
-    const pid = pending.pop()!;
-    kib += byPid.get(pid)?.rssKib ?? 0;
-    for (const [child, info] of byPid) if (info.parent === pid) pending.push(child);
-  }
-  return kib / 1024;
-}
 
 const names = PLATFORM_PROCESSES.map((proc) => proc.name);
 const infra = await infraUp({ log: () => undefined });
