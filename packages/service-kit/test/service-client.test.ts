@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { ServiceClient, ServiceUnavailableError } from '../src/index.js';
 
 let upstream: FastifyInstance;
@@ -65,6 +66,16 @@ describe('service-to-service client', () => {
     await expect(c.get('/fail')).rejects.toMatchObject({ statusCode: 503, details: { reason: 'circuit open' } });
     await expect(c.get('/hang')).rejects.toMatchObject({ statusCode: 503, details: { reason: 'circuit open' } });
     expect([hits.fail, hits.hang]).toEqual([failBefore, hangBefore]);
+  });
+
+  it('exposes each breaker on the app\'s registry as service_client_breaker_open{upstream}', async () => {
+    const registry = new Registry();
+    const open = client({ name: 'catalog', metrics: registry, resetTimeoutMs: 600_000 });
+    client({ name: 'auth', metrics: registry });
+    for (let i = 0; i < 3; i += 1) await expect(open.get('/fail')).rejects.toBeInstanceOf(ServiceUnavailableError);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^service_client_breaker_open\{upstream="catalog"\} 1$/m);
+    expect(text).toMatch(/^service_client_breaker_open\{upstream="auth"\} 0$/m);
   });
 
   it('closes again after the reset timeout once the service recovers', async () => {

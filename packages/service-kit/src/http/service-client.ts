@@ -48,6 +48,30 @@ type Call = { method: Dispatcher.HttpMethod; path: string; body?: unknown; heade
  * fallback). Server errors, timeouts and refused connections count against the breaker; a 4xx
  * is the caller's answer, returned as is. While the breaker is open, calls fail at once.
  */
+/**
+ * One gauge per registry, `service_client_breaker_open{upstream}`: 1 while the breaker towards
+ * that upstream is open. Every client of an app registers its breaker in it (an app may call
+ * several services), read when Prometheus scrapes.
+ */
+const breakerGauges = new WeakMap<Registry, Map<string, { opened: boolean }>>();
+
+function breakerGauge(registry: Registry): Map<string, { opened: boolean }> {
+  let breakers = breakerGauges.get(registry);
+  if (breakers) return breakers;
+  const known = (breakers = new Map());
+  breakerGauges.set(registry, known);
+  new Gauge({
+    name: 'service_client_breaker_open',
+    help: '1 while the circuit breaker of a service-to-service client towards `upstream` is open',
+    labelNames: ['upstream'] as const,
+    registers: [registry],
+    collect() {
+      for (const [upstream, breaker] of known) this.set({ upstream }, breaker.opened ? 1 : 0);
+    },
+  });
+  return known;
+}
+
 export class ServiceClient {
   readonly breaker: CircuitBreaker<[Call], ServiceResponse<unknown>>;
   private readonly agent: Agent;
@@ -64,17 +88,7 @@ export class ServiceClient {
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
     });
-    if (options.metrics) {
-      const breaker = this.breaker;
-      new Gauge({
-        name: `service_client_breaker_open_${options.name.replace(/[^a-zA-Z0-9_]/g, '_')}`,
-        help: `1 while the circuit breaker towards ${options.name} is open`,
-        registers: [options.metrics],
-        collect() {
-          this.set(breaker.opened ? 1 : 0);
-        },
-      });
-    }
+    if (options.metrics) breakerGauge(options.metrics).set(options.name, this.breaker);
   }
 
   get<T>(path: string, options: CallOptions = {}): Promise<ServiceResponse<T>> {
