@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuthenticationError, ServiceClient } from '@foodxchange/service-kit';
+import { AuthenticationError, ServiceClient, ServiceUnavailableError } from '@foodxchange/service-kit';
 
 /** The header B2B integrations send their key in (services/auth/README.md, "Gateway contract"). */
 export const API_KEY_HEADER = 'x-api-key';
@@ -23,12 +23,21 @@ interface CachedToken {
  * Tokens are cached per key (by the key's hash: the secret is not kept) until shortly before they
  * expire; concurrent first uses of one key share one exchange. A revoked key stops at once anyway:
  * the edge reads its revocation mark with the denylist on every request.
+ *
+ * With several auth replicas (one client, and breaker, each), exchanges take turns, skip a replica
+ * whose breaker is open, and move on to the next one when a replica is unavailable: an exchange
+ * only mints a short-lived token, so asking a second replica is safe.
  */
 export class ApiKeyExchange {
   private readonly cache = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
+  private readonly auth: readonly ServiceClient[];
+  private turn = 0;
 
-  constructor(private readonly auth: ServiceClient) {}
+  constructor(auth: ServiceClient | readonly ServiceClient[]) {
+    this.auth = Array.isArray(auth) ? auth : [auth as ServiceClient];
+    if (this.auth.length === 0) throw new Error('ApiKeyExchange needs at least one auth client');
+  }
 
   async tokenFor(apiKey: string, correlationId?: string): Promise<string> {
     if (!API_KEY_FORMAT.test(apiKey)) throw new AuthenticationError('The API key is not valid');
@@ -49,11 +58,7 @@ export class ApiKeyExchange {
   }
 
   private async exchange(id: string, apiKey: string, correlationId?: string): Promise<CachedToken> {
-    const res = await this.auth.post<{ data?: { accessToken?: string; expiresIn?: number }; error?: { message?: string } }>(
-      '/api/v1/auth/api-keys/token',
-      undefined,
-      { headers: { [API_KEY_HEADER]: apiKey }, ...(correlationId ? { correlationId } : {}) },
-    );
+    const res = await this.exchangeAtAuth(apiKey, correlationId);
     const token = res.body?.data?.accessToken;
     const expiresIn = res.body?.data?.expiresIn;
     if (res.status !== 200 || typeof token !== 'string' || typeof expiresIn !== 'number') {
@@ -66,7 +71,27 @@ export class ApiKeyExchange {
     return entry;
   }
 
+  /** One exchange at the next auth replica in turn, moving on while replicas are unavailable. */
+  private async exchangeAtAuth(apiKey: string, correlationId?: string) {
+    const first = this.turn;
+    this.turn = (first + 1) % this.auth.length;
+    // Replicas whose breaker is open are tried last (and then refuse at once).
+    const order = this.auth.map((_, step) => this.auth[(first + step) % this.auth.length]!);
+    const candidates = [...order.filter((client) => !client.breaker.opened), ...order.filter((client) => client.breaker.opened)];
+    for (let index = 0; ; index += 1) {
+      try {
+        return await candidates[index]!.post<{ data?: { accessToken?: string; expiresIn?: number }; error?: { message?: string } }>(
+          '/api/v1/auth/api-keys/token',
+          undefined,
+          { headers: { [API_KEY_HEADER]: apiKey }, ...(correlationId ? { correlationId } : {}) },
+        );
+      } catch (error) {
+        if (!(error instanceof ServiceUnavailableError) || index === candidates.length - 1) throw error;
+      }
+    }
+  }
+
   async close(): Promise<void> {
-    await this.auth.close();
+    await Promise.all(this.auth.map((client) => client.close()));
   }
 }

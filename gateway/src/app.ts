@@ -3,6 +3,7 @@ import { ServiceClient, serviceKit, type ServiceApp, type ServiceDefinition } fr
 import { ApiKeyExchange } from './api-keys.js';
 import pkg from '../package.json' with { type: 'json' };
 import { gatewayConfig, settingsFrom } from './upstreams.js';
+import { addressOf } from './replicas.js';
 import proxy from './plugins/proxy.js';
 import openApiMerge from './plugins/openapi-merge.js';
 import healthAggregate from './plugins/health-aggregate.js';
@@ -42,9 +43,18 @@ const app: ServiceApp = async (fastify, { config }) => {
   await fastify.register(healthAggregate, settings);
   await fastify.register(docs);
   await fastify.register(proxy, settings);
-  // API keys are exchanged at auth for short-lived tokens (behind their own breaker).
+  // API keys are exchanged at auth for short-lived tokens (a breaker per auth replica).
+  const authReplicas = settings.upstreamUrls.auth!;
   const apiKeys = new ApiKeyExchange(
-    new ServiceClient({ name: 'auth', baseUrl: settings.upstreamUrls.auth!, timeoutMs: Math.min(settings.upstreamTimeoutMs, 3000), metrics: fastify.metrics }),
+    authReplicas.map(
+      (baseUrl) =>
+        new ServiceClient({
+          name: authReplicas.length > 1 ? `auth@${addressOf(baseUrl)}` : 'auth',
+          baseUrl,
+          timeoutMs: Math.min(settings.upstreamTimeoutMs, 3000),
+          metrics: fastify.metrics,
+        }),
+    ),
   );
   fastify.addHook('onClose', () => apiKeys.close());
   // After the proxy's own hook (the replica header, the declared-length limit), before any body is read.

@@ -11,6 +11,14 @@ export interface Upstream {
 /** The platform's services (packages/contracts' catalogue of processes), as the gateway routes them. */
 export const UPSTREAMS: readonly Upstream[] = PLATFORM_SERVICES.map(({ name, port, prefixes }) => ({ name, defaultPort: port, prefixes }));
 
+/** One URL, or several separated by commas (spaces around the commas allowed). */
+const REPLICA_LIST_PATTERN = '^\\s*https?://[^,\\s]+(\\s*,\\s*https?://[^,\\s]+)*\\s*$';
+
+/** The replicas named by a `<NAME>_SERVICE_URL` value, in order, each once. */
+export function replicaUrls(value: string): string[] {
+  return [...new Set(value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter((url) => url !== ''))];
+}
+
 export function urlVariable(upstream: Upstream): string {
   return `${upstream.name.toUpperCase()}_SERVICE_URL`;
 }
@@ -20,7 +28,11 @@ export const gatewayConfig = {
   ...Object.fromEntries(
     UPSTREAMS.map((upstream) => [
       urlVariable(upstream),
-      Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${upstream.defaultPort}` }),
+      Type.String({
+        pattern: REPLICA_LIST_PATTERN,
+        default: `http://127.0.0.1:${upstream.defaultPort}`,
+        description: `The ${upstream.name} service: one URL (a load-balanced address), or its replicas' URLs separated by commas, which the gateway balances between with a breaker each`,
+      }),
     ]),
   ),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'Longest wait for an upstream answer' }),
@@ -72,7 +84,8 @@ export const gatewayConfig = {
 export const UPLOAD_ROUTES = ['/api/v1/products/imports'] as const;
 
 export interface GatewaySettings {
-  upstreamUrls: Record<string, string>;
+  /** Each service's replicas (at least one URL each). */
+  upstreamUrls: Record<string, string[]>;
   upstreamTimeoutMs: number;
   breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeout: number };
   healthTimeoutMs: number;
@@ -87,7 +100,7 @@ export interface GatewaySettings {
 
 export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
   return {
-    upstreamUrls: Object.fromEntries(UPSTREAMS.map((u) => [u.name, String(config[urlVariable(u)])])),
+    upstreamUrls: Object.fromEntries(UPSTREAMS.map((u) => [u.name, replicaUrls(String(config[urlVariable(u)]))])),
     upstreamTimeoutMs: Number(config.UPSTREAM_TIMEOUT_MS),
     breaker: {
       errorThresholdPercentage: Number(config.BREAKER_ERROR_THRESHOLD_PERCENT),

@@ -10,8 +10,10 @@ import { UPSTREAMS, type GatewaySettings } from '../upstreams.js';
  * dependency down, e.g. Kafka while the outbox holds its events: its readiness answers 200 with
  * `status: 'degraded'`) or `down` (not ready, or no answer).
  */
-const ServiceHealthSchema = Type.Object({
-  status: Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]),
+const HealthStatus = Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]);
+
+const ReplicaHealthSchema = Type.Object({
+  status: HealthStatus,
   latencyMs: Type.Number(),
   url: Type.String(),
   version: Type.Optional(Type.String()),
@@ -19,17 +21,41 @@ const ServiceHealthSchema = Type.Object({
   checks: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 
+/**
+ * A service with one replica is that replica's health. With several, `replicas` lists each, and
+ * the service is `up` when all are, `degraded` while some serve and `down` when none does; its
+ * `url`, `version` and `checks` are those of the first replica that serves.
+ */
+const ServiceHealthSchema = Type.Composite([
+  ReplicaHealthSchema,
+  Type.Object({ replicas: Type.Optional(Type.Array(ReplicaHealthSchema, { minItems: 2 })) }),
+]);
+
 export const PlatformHealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
   gateway: HealthReportSchema,
   services: Type.Record(Type.String(), ServiceHealthSchema),
 });
 
+type ReplicaHealth = typeof ReplicaHealthSchema.static;
 type ServiceHealth = typeof ServiceHealthSchema.static;
+
+/** One service's health from its replicas' (see ServiceHealthSchema). */
+export function serviceHealthOf(replicas: ReplicaHealth[]): ServiceHealth {
+  if (replicas.length === 1) return replicas[0]!;
+  const serving = replicas.filter((replica) => replica.status !== 'down');
+  const status = serving.length === 0 ? 'down' : serving.length === replicas.length && serving.every((r) => r.status === 'up') ? 'up' : 'degraded';
+  const representative = serving[0] ?? replicas[0]!;
+  const down = replicas.filter((replica) => replica.status === 'down');
+  const health: ServiceHealth = { ...representative, status, latencyMs: Math.max(...replicas.map((r) => r.latencyMs)), replicas };
+  if (down.length > 0) health.error = `${down.length} of ${replicas.length} replicas not ready: ${down.map((r) => r.error ?? r.url).join('; ')}`;
+  else delete health.error;
+  return health;
+}
 
 /** `/health`: the gateway's own dependencies plus every service's readiness, asked in parallel. */
 async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySettings) {
-  async function probe(name: string, url: string): Promise<ServiceHealth> {
+  async function probe(name: string, url: string): Promise<ReplicaHealth> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
@@ -41,7 +67,7 @@ async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySett
         | { data?: { status?: string; version?: string; checks?: Record<string, unknown> }; error?: { message?: string } }
         | undefined;
       const status = res.statusCode !== 200 ? 'down' : body?.data?.status === 'degraded' ? 'degraded' : 'up';
-      const health: ServiceHealth = { status, latencyMs: latency(), url };
+      const health: ReplicaHealth = { status, latencyMs: latency(), url };
       if (body?.data?.version) health.version = body.data.version;
       if (body?.data?.checks) health.checks = body.data.checks;
       if (res.statusCode !== 200) health.error = body?.error?.message ?? `answered ${res.statusCode}`;
@@ -65,7 +91,9 @@ async function healthAggregatePlugin(app: FastifyInstance, settings: GatewaySett
     async (request, reply) => {
       const [gateway, ...results] = await Promise.all([
         app.health.report(),
-        ...UPSTREAMS.map((upstream) => probe(upstream.name, settings.upstreamUrls[upstream.name]!)),
+        ...UPSTREAMS.map(async (upstream) =>
+          serviceHealthOf(await Promise.all(settings.upstreamUrls[upstream.name]!.map((url) => probe(upstream.name, url)))),
+        ),
       ]);
       const services = Object.fromEntries(UPSTREAMS.map((upstream, i) => [upstream.name, results[i]!]));
       const named = (status: ServiceHealth['status']) => UPSTREAMS.filter((_, i) => results[i]!.status === status).map((u) => u.name);

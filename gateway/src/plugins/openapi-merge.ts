@@ -113,11 +113,20 @@ async function openApiMergePlugin(app: FastifyInstance, settings: GatewaySetting
     }
   }
 
+  /** Replicas of one service serve the same document: the first that answers gives it. */
+  async function firstDocument(urls: string[]): Promise<OpenApiDocument | undefined> {
+    for (const url of urls) {
+      const document = await fetchDocument(url);
+      if (document) return document;
+    }
+    return undefined;
+  }
+
   async function refresh(): Promise<OpenApiDocument> {
     const services = await Promise.all(
       UPSTREAMS.map(async (upstream) => ({
         name: upstream.name,
-        document: await fetchDocument(settings.upstreamUrls[upstream.name]!),
+        document: await firstDocument(settings.upstreamUrls[upstream.name]!),
       })),
     );
     const document = mergeDocuments(app.swagger() as OpenApiDocument, services, app.service.version);

@@ -7,9 +7,14 @@ import { Agent, type Dispatcher } from 'undici';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, CORRELATION_ID_HEADER, ErrorCode, errorEnvelope, REQUEST_ID_HEADER } from '@foodxchange/service-kit';
 import { UPLOAD_ROUTES, UPSTREAMS, type GatewaySettings } from '../upstreams.js';
+import { addressOf, ReplicaBalancer, type Replica } from '../replicas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /**
+     * The proxy's breakers: one per replica, named after the service (`order`) when it has one
+     * replica, `order@127.0.0.1:3006` for each when it has several.
+     */
     breakers: Map<string, CircuitBreaker>;
   }
   interface FastifyRequest {
@@ -18,7 +23,21 @@ declare module 'fastify' {
      * is only defined once the breaker has admitted the call.
      */
     settleUpstream?: (error?: Error) => void;
+    /** The proxied call in flight, kept so that a failed idempotent call can move to another replica once. */
+    upstreamCall?: UpstreamCall;
   }
+}
+
+interface ProxyReplica extends Replica {
+  index: number;
+}
+
+interface UpstreamCall {
+  replica: ProxyReplica;
+  dest: string;
+  /** http-proxy's options of the prefix the call came in on. */
+  options: object;
+  failedOver: boolean;
 }
 
 class UpstreamServerError extends Error {
@@ -78,7 +97,7 @@ function unavailable(reply: FastifyReply, service: string, reason: string): void
  * The breaker sees one call per client request, settled with the final outcome.
  */
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 const RETRY_DELAY_MS = 25;
 
 /** A 503 with `Connection: close` is a replica shutting down, not a failing service. */
@@ -96,6 +115,17 @@ function retryDelay({ err, req, res, attempt }: RetryDetails): number | null {
     return RETRY_DELAY_MS;
   }
   return err?.code !== undefined && CONNECTION_FAILURES.has(err.code) ? RETRY_DELAY_MS : null;
+}
+
+/** With several replicas the gateway itself moves a failed call to another one (see `failover`). */
+const noRetry = () => null;
+const noFixedUpstream = () => '';
+
+/** Whether reply-from's error (which wraps undici's) says no answer came: the connection failed. */
+function isConnectionFailure(error: Error): boolean {
+  const code = (error as { code?: string }).code;
+  const cause = (error as { cause?: { code?: string } }).cause?.code;
+  return (code !== undefined && CONNECTION_FAILURES.has(code)) || (cause !== undefined && CONNECTION_FAILURES.has(cause));
 }
 
 /**
@@ -137,9 +167,12 @@ const BREAKER_STATE = { closed: 0, halfOpen: 1, open: 2 } as const;
  */
 async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   const breakers = new Map<string, CircuitBreaker>();
+  /** Every replica of every service, for the breaker gauge. */
+  const gauged: { service: string; replica: string; breaker: CircuitBreaker }[] = [];
   const dispatchers: UpstreamAgent[] = [];
   app.decorate('breakers', breakers);
   app.decorateRequest('settleUpstream', undefined);
+  app.decorateRequest('upstreamCall', undefined);
 
   const proxied = new Counter({
     name: 'gateway_proxied_requests_total',
@@ -149,13 +182,13 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
   });
   new Gauge({
     name: 'gateway_breaker_state',
-    help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open',
-    labelNames: ['service'] as const,
+    help: 'Circuit breaker per replica of each upstream service: 0 closed, 1 half-open, 2 open',
+    labelNames: ['service', 'replica'] as const,
     registers: [app.metrics],
     collect() {
-      for (const [service, breaker] of breakers) {
+      for (const { service, replica, breaker } of gauged) {
         const state = breaker.opened ? 'open' : breaker.halfOpen ? 'halfOpen' : 'closed';
-        this.set({ service }, BREAKER_STATE[state]);
+        this.set({ service, replica }, BREAKER_STATE[state]);
       }
     },
   });
@@ -226,9 +259,34 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
       draining: proxied.labels({ service: upstream.name, outcome: 'draining' }),
       failed: proxied.labels({ service: upstream.name, outcome: 'failed' }),
       rejected: proxied.labels({ service: upstream.name, outcome: 'rejected-open' }),
+      failedOver: proxied.labels({ service: upstream.name, outcome: 'failed-over' }),
     };
-    // How a proxied call ended reaches the breaker through these handlers, built once per
-    // registration: the hot path allocates only the promise the breaker waits on.
+    const urls = settings.upstreamUrls[upstream.name]!;
+    const several = urls.length > 1;
+    const replicas: ProxyReplica[] = urls.map((url, index) => ({ url, address: addressOf(url), index, breaker: breakerFor(url) }));
+    const balancer = new ReplicaBalancer(replicas);
+
+    /**
+     * With several replicas, a call that got no answer from one (its connection failed, or it
+     * answered as a draining replica) moves to another replica once, if it is idempotent (GET,
+     * HEAD, OPTIONS: the first attempt cannot have done anything) and another replica's breaker
+     * admits it. The failed replica's breaker has counted the failure (a draining answer counts
+     * as none), so a dead replica soon stops being picked at all.
+     */
+    const failoverTarget = (request: FastifyRequest, reply: FastifyReply): ProxyReplica | undefined => {
+      const call = request.upstreamCall;
+      if (!several || !call || call.failedOver || !IDEMPOTENT_METHODS.has(request.method) || alreadyAnswered(reply)) return undefined;
+      return balancer.alternativeTo(call.replica);
+    };
+    const failover = (request: FastifyRequest, reply: FastifyReply, next: ProxyReplica): void => {
+      const call = request.upstreamCall!;
+      call.failedOver = true;
+      counted.failedOver.inc();
+      send(next, request, reply, call.dest, call.options);
+    };
+
+    // How a proxied call ended reaches the replica's breaker through these handlers, built once
+    // per service: the hot path allocates only the promise the breaker waits on and its call record.
     const handlers = {
       onResponse: (request: FastifyRequest, upstreamReply: FastifyReply, res: UpstreamResponse) => {
         if (res.statusCode < 500) {
@@ -240,6 +298,15 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
           // non-idempotent call, or the retry met a draining replica too) gets its 503.
           request.settleUpstream?.();
           counted.draining.inc();
+          request.settleUpstream = settled;
+          const next = failoverTarget(request, upstreamReply);
+          if (next) {
+            // reply-from has copied the draining answer's headers onto the reply: dropped before
+            // another replica's answer is copied in (a stale Content-Length would corrupt it).
+            for (const name of Object.keys(res.headers)) upstreamReply.removeHeader(name);
+            res.stream.resume();
+            return failover(request, upstreamReply, next);
+          }
         } else request.settleUpstream?.(new UpstreamServerError(upstream.name, res.statusCode));
         request.settleUpstream = settled;
         // Hop-by-hop headers describe the gateway → service connection, not the client's: a
@@ -254,46 +321,71 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
         void upstreamReply.send(res.stream);
       },
       onError: (upstreamReply: FastifyReply, { error }: { error: Error }) => {
-        upstreamReply.request.settleUpstream?.(error);
-        upstreamReply.request.settleUpstream = settled;
+        const request = upstreamReply.request;
+        request.settleUpstream?.(error);
+        request.settleUpstream = settled;
+        const next = isConnectionFailure(error) ? failoverTarget(request, upstreamReply) : undefined;
+        if (next) return failover(request, upstreamReply, next);
         unavailable(upstreamReply, upstream.name, error.message);
       },
-      retryDelay,
+      // One replica (a load-balanced address): reply-from retries on a new connection, which the
+      // address balances. Several: the gateway fails over to another replica itself.
+      retryDelay: several ? noRetry : retryDelay,
     };
-    // The breaker's action is the proxied call's outcome: it settles when the upstream answers.
-    // It runs synchronously inside `fire` when (and only when) the breaker admits the call.
-    const breaker = new CircuitBreaker(
-      (request: FastifyRequest, _reply: FastifyReply) =>
-        new Promise<void>((resolve, reject) => {
-          request.settleUpstream = (error) => (error ? reject(error) : resolve());
-        }),
-      {
-        name: upstream.name,
-        // The proxy's own undici timeouts end a hanging call and report it through onError, so
-        // the breaker needs no timer per request of its own.
-        timeout: false,
-        ...settings.breaker,
-        // Latency percentiles and periodic snapshots cost CPU on every call (arrays of every
-        // latency, re-summed each second); the breaker only needs counts. Metrics come from prom-client.
-        rollingPercentilesEnabled: false,
-        enableSnapshots: false,
-      },
-    );
-    // Called instead of a rejection, so no call needs a catch of its own. A call the breaker
-    // refused (open, or half-open with its one trial call already out) never reached the
-    // upstream: answer now. Other failures were answered by onError (or were a 5xx the client
-    // already has).
-    breaker.fallback((request: FastifyRequest, reply: FastifyReply, error: Error) => {
-      if (request.settleUpstream === undefined) {
-        counted.rejected.inc();
-        unavailable(reply, upstream.name, error.message);
-      } else counted.failed.inc();
-    });
-    breaker.on('open', () => app.log.warn({ service: upstream.name }, 'circuit opened'));
-    breaker.on('close', () => app.log.info({ service: upstream.name }, 'circuit closed'));
-    breakers.set(upstream.name, breaker);
 
-    // One connection pool per service, shared by its prefixes.
+    function breakerFor(url: string): CircuitBreaker {
+      const name = several ? `${upstream.name}@${addressOf(url)}` : upstream.name;
+      // The breaker's action is the proxied call's outcome: it settles when the upstream answers.
+      // It runs synchronously inside `fire` when (and only when) the breaker admits the call.
+      const breaker = new CircuitBreaker(
+        (request: FastifyRequest, _reply: FastifyReply) =>
+          new Promise<void>((resolve, reject) => {
+            request.settleUpstream = (error) => (error ? reject(error) : resolve());
+          }),
+        {
+          name,
+          // The proxy's own undici timeouts end a hanging call and report it through onError, so
+          // the breaker needs no timer per request of its own.
+          timeout: false,
+          ...settings.breaker,
+          // Latency percentiles and periodic snapshots cost CPU on every call (arrays of every
+          // latency, re-summed each second); the breaker only needs counts. Metrics come from prom-client.
+          rollingPercentilesEnabled: false,
+          enableSnapshots: false,
+        },
+      );
+      // Called instead of a rejection, so no call needs a catch of its own. A call the breaker
+      // refused (open, or half-open with its one trial call already out) never reached the
+      // upstream: answer now. Other failures were answered by onError (or were a 5xx the client
+      // already has, or moved to another replica).
+      breaker.fallback((request: FastifyRequest, reply: FastifyReply, error: Error) => {
+        if (request.settleUpstream === undefined) {
+          counted.rejected.inc();
+          unavailable(reply, upstream.name, error.message);
+        } else counted.failed.inc();
+      });
+      const replica = addressOf(url);
+      breaker.on('open', () => app.log.warn({ service: upstream.name, replica }, 'circuit opened'));
+      breaker.on('close', () => app.log.info({ service: upstream.name, replica }, 'circuit closed'));
+      breakers.set(name, breaker);
+      gauged.push({ service: upstream.name, replica, breaker });
+      return breaker;
+    }
+
+    /** Sends the call to one replica, through that replica's breaker. */
+    function send(replica: ProxyReplica, request: FastifyRequest, reply: FastifyReply, dest: string, options: object): void {
+      request.settleUpstream = undefined;
+      void replica.breaker.fire(request, reply);
+      // Refused by the breaker: its fallback has answered 503. Forwarding anyway would run the
+      // request (a POST, say) while its client was told it failed.
+      if (request.settleUpstream === undefined) return;
+      if (request.upstreamCall) request.upstreamCall.replica = replica;
+      else request.upstreamCall = { replica, dest, options, failedOver: false };
+      reply.from(dest, (options as { byReplica: object[] }).byReplica[replica.index]);
+    }
+
+    // One connection pool per service, shared by its prefixes and replicas (an undici Agent
+    // keeps a pool per origin).
     const dispatcher = new UpstreamAgent({
       connections: 128,
       pipelining: 1,
@@ -306,26 +398,25 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
 
     for (const prefix of upstream.prefixes) {
       // http-proxy hands one options object to every call of a registration (its own location
-      // rewriting is in it): merged with the handlers once, on the first call.
-      let withHandlers: object | undefined;
+      // rewriting is in it): merged with the handlers and each replica's address once, on the
+      // first call.
+      let perPrefix: { byReplica: object[] } | undefined;
       const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object) => {
-        if (breaker.isShutdown) {
+        if (replicas[0]!.breaker.isShutdown) {
           unavailable(reply, upstream.name, 'the gateway is shutting down');
           return reply;
         }
-        void breaker.fire(request, reply);
-        // Refused by the breaker: its fallback has answered 503. Forwarding anyway would run the
-        // request (a POST, say) while its client was told it failed.
-        if (request.settleUpstream === undefined) return reply;
+        perPrefix ??= { byReplica: replicas.map((replica) => ({ ...options, ...handlers, getUpstream: () => replica.url })) };
         if (request.body !== undefined && request.headers['content-length'] === undefined) {
           request.body = limitStreamedBody(request, reply, request.body as Readable);
         }
-        withHandlers ??= { ...options, ...handlers };
-        reply.from(dest, withHandlers);
+        send(balancer.pick(), request, reply, dest, perPrefix);
         return reply;
       };
       await app.register(proxy, {
-        upstream: settings.upstreamUrls[upstream.name]!,
+        // Each call names its replica (getUpstream above): no fixed base, so undici dispatches to
+        // the chosen replica's origin.
+        upstream: '',
         prefix,
         rewritePrefix: prefix,
         handler: forward,
@@ -337,6 +428,9 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
         disableRequestLogging: true,
         undici: dispatcher,
         replyOptions: {
+          // Required by http-proxy without a fixed upstream; each call's own options (built per
+          // replica in `forward`) name the replica it goes to.
+          getUpstream: noFixedUpstream,
           // reply-from hands over its own copy of the client's headers: extended in place.
           rewriteRequestHeaders: (request: FastifyRequest, headers: Record<string, unknown>) => {
             headers[REQUEST_ID_HEADER] = request.id;
