@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Workspace packages are tested from their TypeScript sources (their "@foodxchange/source"
+  // export condition), not from the compiled dist the launched processes run.
+  ssr: { resolve: { conditions: ['@foodxchange/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     // The first run on a new machine builds FerretDB (~90 s on 2 cores) and downloads Kafka and
