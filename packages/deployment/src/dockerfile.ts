@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Dockerfile, Instruction } from 'dockerfile-ast';
+import { RUNTIME_COMMAND } from './template.js';
 
 // Both are CommonJS; require() gives their exports the same way under every loader.
 const require = createRequire(import.meta.url);
@@ -145,6 +146,16 @@ export function lintDockerfile(text: string, expected: DockerfileExpectation): s
     if (!deploy.includes(expected.packageName)) errors.push(`\`pnpm deploy\` must be filtered to ${expected.packageName}`);
     if (!/--prod\b|-P\b/.test(deploy)) errors.push('`pnpm deploy` must use --prod (no devDependencies in the image)');
   }
+  // The image runs compiled JavaScript: the package and the workspace packages it depends on are
+  // built (their dist/) before the deploy copies them.
+  const buildIndex = runs.findIndex((run) => /\bpnpm\b[^&;|]*\brun build\b/.test(run));
+  if (buildIndex < 0) errors.push('no `pnpm run build` compiling the package before the deploy');
+  else {
+    if (!runs[buildIndex]!.includes(`${expected.packageName}...`)) {
+      errors.push(`\`pnpm run build\` must be filtered to ${expected.packageName}... (the package and its workspace dependencies)`);
+    }
+    if (deploy && buildIndex > runs.indexOf(deploy)) errors.push('`pnpm run build` must come before `pnpm deploy`');
+  }
   if (expected.packageManager && !runs.some((run) => run.includes(expected.packageManager!))) {
     errors.push(`pnpm must be pinned to ${expected.packageManager} (the root package.json's packageManager)`);
   }
@@ -162,8 +173,8 @@ export function lintDockerfile(text: string, expected: DockerfileExpectation): s
   else {
     const form = execForm(cmd);
     if (!form) errors.push('CMD must use the exec (JSON) form so node receives SIGTERM directly');
-    else if (form.join(' ') !== 'node --import tsx src/server.ts') {
-      errors.push(`CMD must be ["node", "--import", "tsx", "src/server.ts"]: found ${JSON.stringify(form)}`);
+    else if (form.join(' ') !== RUNTIME_COMMAND.join(' ')) {
+      errors.push(`CMD must be ${JSON.stringify(RUNTIME_COMMAND)} (the compiled build): found ${JSON.stringify(form)}`);
     }
   }
 

@@ -5,15 +5,21 @@
  * Build stage: pnpm (via corepack, the version the root package.json pins) fetches every locked
  * package into its store from the lockfile alone, so that layer is shared by all nine images and
  * survives source changes; then installs this package and its workspace dependencies offline with
- * a frozen lockfile, and `pnpm deploy`s it: the package's files plus its production dependencies,
- * workspace packages copied in. Runtime stage: node 20 slim, that copy, the non-root `node` user,
- * and tsx to run the TypeScript sources (the workspace packages are consumed as source).
+ * a frozen lockfile (with devDependencies, and the workspace root's TypeScript, for the build),
+ * compiles them with tsc (each package's `build`: `tsc -p tsconfig.build.json`, to dist/ with
+ * source maps), and `pnpm deploy`s the package: its `files` (dist) plus its production
+ * dependencies, the workspace packages copied in with their own dist. Runtime stage: node 20 slim,
+ * that copy, the non-root `node` user, and plain node running the compiled JavaScript.
  */
 import type { AppInfo } from './platform.js';
 
 export const NODE_IMAGE = 'node:20-bookworm-slim';
-/** Where the app sits in the image: the repository's layout, so tsconfig `extends` still resolve. */
+/** Where the app sits in the image: the repository's layout (`/app/services/order`). */
 export const APP_ROOT = '/app';
+/** The workspace root's package name: its devDependencies hold TypeScript for the build stage. */
+export const ROOT_PACKAGE = 'foodxchange';
+/** How every image starts its process (exec form, so node itself receives SIGTERM and drains). */
+export const RUNTIME_COMMAND = ['node', '--enable-source-maps', 'dist/server.js'] as const;
 
 export interface TemplateInput {
   app: Pick<AppInfo, 'name' | 'kind' | 'dir' | 'packageName' | 'port'>;
@@ -43,7 +49,7 @@ export function renderDockerfile({ app, version, packageManager }: TemplateInput
 # Rendered from packages/deployment/src/template.ts (the same for all nine images): change the
 # template, then run \`pnpm --filter @foodxchange/deployment render\`.
 
-# ---- build: locked dependencies, then this package alone with its production dependencies ----
+# ---- build: locked dependencies, the compiled build, then this package alone for production ----
 FROM ${NODE_IMAGE} AS build
 ENV PNPM_HOME=/pnpm \\
     npm_config_store_dir=/pnpm/store \\
@@ -56,10 +62,13 @@ WORKDIR /repo
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm fetch
 COPY . .
-# This package and the workspace packages it depends on, offline, exactly as locked.
-RUN pnpm install --offline --frozen-lockfile --prod --filter ${dockerString(`${app.packageName}...`)}
-# A self-contained copy in /out: the package's files and its production node_modules, with the
-# workspace packages copied in rather than linked.
+# This package and the workspace packages it depends on, offline, exactly as locked; with their
+# devDependencies and the workspace root's (TypeScript), which the build needs.
+RUN pnpm install --offline --frozen-lockfile --filter ${dockerString(`${app.packageName}...`)} --filter ${dockerString(ROOT_PACKAGE)}
+# JavaScript with source maps in each package's dist/, dependencies first (tsc type-checks too).
+RUN pnpm --filter ${dockerString(`${app.packageName}...`)} run build
+# A self-contained copy in /out: the package's files (dist) and its production node_modules, with
+# the workspace packages (their dist) copied in rather than linked.
 RUN pnpm --filter ${dockerString(app.packageName)} --prod --offline deploy /out
 
 # ---- runtime: node 20 and the deployed package, run as the unprivileged node user ----
@@ -71,15 +80,14 @@ LABEL org.opencontainers.image.title=${dockerString(`foodxchange-${app.name}`)} 
 ENV NODE_ENV=production \\
     HOST=0.0.0.0 \\
     PORT=${app.port}
-# The repository's layout, so the package's tsconfig.json still finds tsconfig.base.json.
 WORKDIR ${workdir}
-COPY --from=build /repo/tsconfig.base.json ${APP_ROOT}/tsconfig.base.json
 COPY --from=build /out ./
 USER node
 EXPOSE ${app.port}
 # Liveness with node's own fetch (the slim image has no curl).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\
   CMD ["node", "-e", ${JSON.stringify(healthScript)}]
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# The compiled build; stack traces name the TypeScript lines through the source maps.
+CMD [${RUNTIME_COMMAND.map((part) => JSON.stringify(part)).join(', ')}]
 `;
 }

@@ -7,8 +7,10 @@ import {
   listApps,
   packageManager,
   parseDockerignore,
+  readJson,
   readText,
   renderAll,
+  ROOT_PACKAGE,
   renderDockerfile,
   stagesOf,
   parseDockerfile,
@@ -18,6 +20,7 @@ const apps = listApps();
 const pm = packageManager();
 const order = apps.find((app) => app.name === 'order')!;
 const good = renderDockerfile({ app: order, version: '0.1.0', packageManager: pm });
+const CMD = 'CMD ["node", "--enable-source-maps", "dist/server.js"]';
 const lint = (text: string) => lintDockerfile(text, { packageName: order.packageName, port: order.port, packageManager: pm });
 
 describe.each(apps.map((app) => [app.dir, app] as const))('%s', (_dir, app) => {
@@ -28,12 +31,11 @@ describe.each(apps.map((app) => [app.dir, app] as const))('%s', (_dir, app) => {
     expect(lintDockerfile(dockerfile!, { packageName: app.packageName, port: app.port, packageManager: pm })).toEqual([]);
   });
 
-  it('is the package the image builds: name, src/server.ts, tsx as a runtime dependency', () => {
+  it('is the package the image builds: name, src/server.ts compiled to the dist/server.js the image runs', () => {
     expect(app.pkg, `${app.dir}/package.json`).not.toBeNull();
     expect(app.pkg!.name).toBe(app.packageName);
     expect(readText(`${app.dir}/src/server.ts`), `${app.dir}/src/server.ts`).not.toBeNull();
-    // The image starts with `node --import tsx` after a --prod deploy: tsx must not be a devDependency.
-    expect(app.pkg!.dependencies ?? {}, `${app.packageName} dependencies`).toHaveProperty('tsx');
+    expectBuildToDist(app.dir);
   });
 
   it('labels the image with the package version', () => {
@@ -43,7 +45,44 @@ describe.each(apps.map((app) => [app.dir, app] as const))('%s', (_dir, app) => {
   });
 });
 
+/** `build` compiles src/ to dist/ with source maps, and `files` ships dist (what `pnpm deploy` copies). */
+function expectBuildToDist(dir: string): void {
+  const pkg = readJson<{ scripts?: Record<string, string>; files?: string[] }>(`${dir}/package.json`);
+  expect(pkg?.scripts?.build, `${dir} build script`).toBe('tsc -p tsconfig.build.json');
+  expect(pkg?.files, `${dir} files`).toContain('dist');
+  const tsconfig = readJson<{ compilerOptions?: Record<string, unknown>; include?: string[] }>(`${dir}/tsconfig.build.json`);
+  expect(tsconfig?.compilerOptions, `${dir}/tsconfig.build.json`).toMatchObject({ noEmit: false, rootDir: 'src', outDir: 'dist', sourceMap: true });
+  expect(tsconfig?.include, `${dir}/tsconfig.build.json include`).toEqual(['src']);
+}
+
+describe('the workspace packages the images carry', () => {
+  type Exports = Record<string, string | Record<string, string>>;
+  it.each(['packages/contracts', 'packages/service-kit'])('%s: node gets dist, tests and tsx get src', (dir) => {
+    expectBuildToDist(dir);
+    const exports = readJson<{ exports?: Exports }>(`${dir}/package.json`)?.exports ?? {};
+    const code = Object.entries(exports).filter(([subpath]) => !subpath.includes('*'));
+    expect(code.length, `${dir} exports`).toBeGreaterThan(0);
+    for (const [subpath, target] of code) {
+      const name = subpath === '.' ? 'index' : subpath.slice(2);
+      expect(target, `${dir} exports ${subpath}`).toEqual({
+        '@foodxchange/source': `./src/${name}.ts`,
+        types: `./src/${name}.ts`,
+        default: `./dist/${name}.js`,
+      });
+    }
+  });
+
+  it('TypeScript resolves the source condition too (tsconfig.base.json customConditions)', () => {
+    const base = readJson<{ compilerOptions?: { customConditions?: string[] } }>('tsconfig.base.json');
+    expect(base?.compilerOptions?.customConditions).toEqual(['@foodxchange/source']);
+  });
+});
+
 describe('the template', () => {
+  it('installs the workspace root (TypeScript for the build) by its package name', () => {
+    expect(ROOT_PACKAGE).toBe(readJson<{ name?: string }>('package.json')?.name);
+  });
+
   it('renders exactly the committed Dockerfiles (pnpm --filter @foodxchange/deployment render)', () => {
     for (const { path, content } of renderAll()) expect(readText(path), path).toBe(content);
   });
@@ -91,13 +130,11 @@ describe('the lint catches broken Dockerfiles', () => {
 
   it('no HEALTHCHECK, HEALTHCHECK NONE, or a curl probe', () => {
     const start = good.indexOf('HEALTHCHECK');
-    const end = good.indexOf('CMD ["node", "--import"');
+    const end = good.indexOf(CMD);
     const without = good.slice(0, start) + good.slice(end);
     expect(lint(without)).toContainEqual('final stage has no HEALTHCHECK');
-    expect(lint(without.replace('CMD ["node", "--import"', 'HEALTHCHECK NONE\nCMD ["node", "--import"'))).toContainEqual(
-      'HEALTHCHECK NONE disables the health check',
-    );
-    const curl = without.replace('CMD ["node", "--import"', 'HEALTHCHECK CMD curl -f http://localhost:3006/health/live\nCMD ["node", "--import"');
+    expect(lint(without.replace(CMD, `HEALTHCHECK NONE\n${CMD}`))).toContainEqual('HEALTHCHECK NONE disables the health check');
+    const curl = without.replace(CMD, `HEALTHCHECK CMD curl -f http://localhost:3006/health/live\n${CMD}`);
     expect(lint(curl)).toContainEqual(expect.stringMatching(/must not need curl/));
   });
 
@@ -108,7 +145,7 @@ describe('the lint catches broken Dockerfiles', () => {
   });
 
   it('an install that may change the lockfile, or no lockfile copied', () => {
-    expect(lint(good.replace('--offline --frozen-lockfile --prod', '--prod'))).toContainEqual('`pnpm install` must use --frozen-lockfile');
+    expect(lint(good.replace('install --offline --frozen-lockfile', 'install --offline'))).toContainEqual('`pnpm install` must use --frozen-lockfile');
     expect(lint(good.replace('COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./', 'COPY package.json pnpm-workspace.yaml ./'))).toContainEqual(
       'pnpm-lock.yaml must be copied into the build stage explicitly',
     );
@@ -130,12 +167,29 @@ describe('the lint catches broken Dockerfiles', () => {
   });
 
   it('a shell-form CMD or another entry point', () => {
-    expect(lint(good.replace('CMD ["node", "--import", "tsx", "src/server.ts"]', 'CMD node --import tsx src/server.ts'))).toContainEqual(
+    expect(lint(good.replace(CMD, 'CMD node --enable-source-maps dist/server.js'))).toContainEqual(
       'CMD must use the exec (JSON) form so node receives SIGTERM directly',
     );
-    expect(lint(good.replace('CMD ["node", "--import", "tsx", "src/server.ts"]', 'CMD ["npx", "tsx", "src/server.ts"]'))).toContainEqual(
-      expect.stringMatching(/CMD must be \["node", "--import", "tsx", "src\/server.ts"\]/),
+    expect(lint(good.replace(CMD, 'CMD ["npx", "tsx", "src/server.ts"]'))).toContainEqual(
+      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","dist\/server.js"\]/),
     );
+  });
+
+  it('TypeScript run at start instead of the compiled build', () => {
+    expect(lint(good.replace(CMD, 'CMD ["node", "--import", "tsx", "src/server.ts"]'))).toContainEqual(
+      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","dist\/server.js"\] \(the compiled build\)/),
+    );
+  });
+
+  it('no build before the deploy, a build of another package, or one after the deploy', () => {
+    const build = 'RUN pnpm --filter "@foodxchange/order..." run build\n';
+    expect(good).toContain(build);
+    expect(lint(good.replace(build, ''))).toContainEqual('no `pnpm run build` compiling the package before the deploy');
+    expect(lint(good.replace(build, 'RUN pnpm --filter "@foodxchange/rfq..." run build\n'))).toContainEqual(
+      '`pnpm run build` must be filtered to @foodxchange/order... (the package and its workspace dependencies)',
+    );
+    const deploy = good.match(/RUN pnpm [^\n]* deploy \/out\n/)![0];
+    expect(lint(good.replace(build, '').replace(deploy, `${deploy}${build}`))).toContainEqual('`pnpm run build` must come before `pnpm deploy`');
   });
 
   it('syntax errors reported by the Dockerfile validator', () => {

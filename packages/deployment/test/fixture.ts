@@ -28,7 +28,7 @@ export function makeFixtureRoot(): string {
     const dir = kind === 'gateway' ? 'gateway' : `services/${name}`;
     const port = DESIGN_PORTS[name]!;
     const packageName = `@foodxchange/${name}`;
-    write(root, `${dir}/package.json`, JSON.stringify({ name: packageName, version: '0.1.0', dependencies: { tsx: '^4.20.0' } }));
+    write(root, `${dir}/package.json`, JSON.stringify({ name: packageName, version: '0.1.0', files: ['dist'], scripts: { build: 'tsc -p tsconfig.build.json' } }));
     write(root, `${dir}/src/server.ts`, '');
     write(root, `${dir}/src/app.ts`, `export const service = { name: '${name}', defaultPort: ${port} };\nregister({ ${USES[name] ?? ''} });\n`);
     write(root, `${dir}/Dockerfile`, renderDockerfile({ app: { name, kind, dir, packageName, port }, version: '0.1.0', packageManager: 'pnpm@9.15.9' }));
