@@ -27,6 +27,9 @@ import { cpuMsOfTree } from './process-cpu.js';
 import { startTestIssuer } from '../packages/service-kit/src/testing.js';
 import { searchProducts } from '../services/catalog/src/search/search.js';
 import { buildEvent, toKafkaMessage, type EventData, type Topic } from '../packages/contracts/src/index.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 // The libraries come from the packages that depend on them (the scripts folder has none of its own).
 const requireFromCatalog = createRequire(join(root, 'services', 'catalog', 'package.json'));

@@ -19,6 +19,9 @@ import { launch, portOf, root, stopProcesses, type RunningProcess } from './plat
 import { startNginx, type RunningNginx } from './nginx.js';
 import { cpuMsOfTree } from './process-cpu.js';
 import { startTestIssuer } from '../packages/service-kit/src/testing.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 // autocannon is a dev dependency of the gateway package (whose performance this measures).
 const autocannon = createRequire(join(root, 'gateway', 'package.json'))('autocannon') as (

@@ -13,6 +13,9 @@ import { PLATFORM_PROCESSES } from '../packages/contracts/src/platform.js';
 import { portOf, stopProcesses } from './platform.js';
 import { cpuMsOfTree, rssMibOfTree } from './process-cpu.js';
 import { cleanUp, sleep, startSagaPlatform } from './saga-driver.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 60);
 const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 10);

@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { infraUp } from '../infra/src/index.js';
 import { launch, portOf, root, stopProcesses } from './platform.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 const requireFromAuth = createRequire(join(root, 'services', 'auth', 'package.json'));
 const mongoose = requireFromAuth('mongoose') as { createConnection(url: string, options: object): { asPromise(): Promise<{ dropDatabase(): Promise<unknown>; close(): Promise<void> }> } };

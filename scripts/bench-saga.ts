@@ -20,6 +20,9 @@ import { infraStatus, infraUp } from '../infra/src/index.js';
 import { root, stopProcesses, type RunningProcess } from './platform.js';
 import { cpuMsOfTree } from './process-cpu.js';
 import { Api, cleanUp, percentile, runSaga, setUpMarket, startReplica, startSagaPlatform, type Market, type SagaResult } from './saga-driver.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 8);
 const SUPPLIERS = Number(process.env.BENCH_SUPPLIERS ?? 6);

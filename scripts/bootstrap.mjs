@@ -51,6 +51,8 @@ if (stale) {
 }
 
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const child = spawn(tsx, [join(root, 'scripts', scripts[command]), ...args], { cwd: root, stdio: 'inherit' });
+// The scripts (and the package sources some of them import) run as TypeScript: workspace packages
+// resolve to their sources. The processes they launch run the compiled build (scripts/build.ts).
+const child = spawn(tsx, ['--conditions=@foodxchange/source', join(root, 'scripts', scripts[command]), ...args], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -34,6 +34,9 @@ import {
   type SagaAudit,
   type SagaResult,
 } from './saga-driver.js';
+import { ensureBuilt } from './build.js';
+
+ensureBuilt(); // the processes it launches run their compiled build
 
 const SAGAS = Number(process.env.CHAOS_SAGAS ?? 200);
 const BUYERS = Number(process.env.CHAOS_BUYERS ?? 8);

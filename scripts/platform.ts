@@ -4,7 +4,7 @@
  * ports come from the platform's catalogue in packages/contracts/src/platform.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLATFORM_GATEWAY, PLATFORM_SERVICES } from '../packages/contracts/src/platform.js';
@@ -70,15 +70,25 @@ export function upstreamEnv(offset = 0, host = '127.0.0.1'): Record<string, stri
   );
 }
 
+/**
+ * What a process runs: its compiled build (`pnpm build`; scripts/build.ts's `ensureBuilt` runs it
+ * before anything launches), with source maps so stack traces name the TypeScript lines.
+ */
+export function serverCommand(dir: string): { command: string; args: string[] } {
+  const entry = join(root, dir, 'dist', 'server.js');
+  if (!existsSync(entry)) throw new Error(`${dir} has no build (${entry} is missing): run pnpm build`);
+  return { command: process.execPath, args: ['--enable-source-maps', entry] };
+}
+
 export function launch(options: LaunchOptions): RunningProcess[] {
   const offset = options.portOffset ?? 0;
   const logs = options.logDir ?? logDir;
   mkdirSync(logs, { recursive: true });
-  const tsx = join(root, 'node_modules', '.bin', 'tsx');
   return ALL_PROCESSES.filter((proc) => !options.only || options.only.includes(proc.name)).map((proc) => {
     const log = join(logs, `${proc.name}.log`);
     const out = openSync(log, 'a');
-    const child = spawn(tsx, ['src/server.ts'], {
+    const { command, args } = serverCommand(proc.dir);
+    const child = spawn(command, args, {
       cwd: join(root, proc.dir),
       env: {
         ...process.env,
@@ -94,7 +104,7 @@ export function launch(options: LaunchOptions): RunningProcess[] {
         ...(options.envFor?.(proc.name) ?? {}),
       },
       stdio: ['ignore', out, out],
-      // Its own process group, so stopping signals tsx and the node process it runs together.
+      // Its own process group, so a stop reaches every process it may start.
       detached: true,
     });
     return { name: proc.name, port: proc.port + offset, log, child };

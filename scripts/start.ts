@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { infraDown, infraUp, infraUpWithReport, type ScrapeJob } from '../infra/src/index.js';
 import { GATEWAY, LOCAL_ADMIN, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
+import { ensureBuilt } from './build.js';
 
 const detach = process.argv.includes('--detach');
 const monitoring = process.argv.includes('--monitoring');
@@ -18,6 +19,15 @@ if (existsSync(stateFile)) {
     console.error(`The platform is already running (started ${previous.startedAt}). Stop it with: npm run stop`);
     process.exit(1);
   }
+}
+
+// The processes run their compiled JavaScript: build what changed since the last start.
+console.log('▶ build');
+try {
+  ensureBuilt();
+} catch (error) {
+  console.error(`✖ ${(error as Error).message}`);
+  process.exit(1);
 }
 
 console.log('▶ infrastructure');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infraUp } from '../infra/src/index.js';
 import { root } from './platform.js';
+import { ensureBuilt } from './build.js';
 
 interface VitestReport {
   numPassedTests: number;
@@ -63,6 +64,15 @@ if (!skipTypecheck && only.length === 0) {
     failedSteps += 1;
     console.error('✖ type-check of scripts/ failed');
   }
+}
+
+// The end-to-end tests launch the processes' compiled JavaScript (scripts/platform.ts): build first.
+console.log('▶ build (tsc, incremental)');
+try {
+  ensureBuilt();
+} catch (error) {
+  failedSteps += 1;
+  console.error(`✖ ${(error as Error).message}`);
 }
 
 const reports = mkdtempSync(join(tmpdir(), 'foodxchange-tests-'));
