@@ -41,10 +41,18 @@ export function renderLocalConfig(prefix: string, port: number, gatewayPorts: nu
 export interface RunningNginx {
   url: string;
   process: ChildProcess;
+  errorLog: string;
   stop(): Promise<void>;
 }
 
-export async function startNginx(gatewayPorts: number[]): Promise<RunningNginx> {
+export interface NginxOptions {
+  /** The port to listen on (default: a free one). */
+  port?: number;
+  /** In a process group of its own, so it outlives the script that started it (`npm start -- --detach`). */
+  detached?: boolean;
+}
+
+export async function startNginx(gatewayPorts: number[], options: NginxOptions = {}): Promise<RunningNginx> {
   const binary = nginxBinary();
   const prefix = mkdtempSync(join(tmpdir(), 'foodxchange-nginx-'));
   // Run as root, nginx's workers drop to an unprivileged user: they must reach the temp dirs.
@@ -53,10 +61,10 @@ export async function startNginx(gatewayPorts: number[]): Promise<RunningNginx> 
     mkdirSync(join(prefix, dir), { recursive: true });
     chmodSync(join(prefix, dir), 0o777);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = join(prefix, 'nginx.conf');
   writeFileSync(config, renderLocalConfig(prefix, port, gatewayPorts));
-  const child = spawn(binary, ['-p', prefix, '-c', config, '-e', join(prefix, 'error.log')], { stdio: 'ignore' });
+  const child = spawn(binary, ['-p', prefix, '-c', config, '-e', join(prefix, 'error.log')], { stdio: 'ignore', detached: options.detached ?? false });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -75,6 +83,7 @@ export async function startNginx(gatewayPorts: number[]): Promise<RunningNginx> 
   return {
     url,
     process: child,
+    errorLog: join(prefix, 'error.log'),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

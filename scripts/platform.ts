@@ -42,13 +42,39 @@ export interface LaunchOptions {
   /** Extra environment for one process, e.g. an isolated database name in tests. */
   envFor?: (name: string) => Record<string, string>;
   only?: string[];
+  /**
+   * Instances of every service and of the gateway (default 1). Replicas of a service share its
+   * database and consumer group (Kafka spreads the partitions over them); the gateways get every
+   * replica's URL and balance between them; nginx (scripts/nginx.ts) goes in front of the gateways.
+   */
+  replicas?: number;
+  /** Only this replica of each process (restarting one): 1-based. */
+  replica?: number;
 }
 
 export interface RunningProcess {
   name: string;
+  /** 1-based; replica 1 has the catalogue's port, replica k that port + REPLICA_PORT_STEP × (k − 1). */
+  replica: number;
   port: number;
   log: string;
   child: ChildProcess;
+}
+
+/** Replica k of a process listens on its port + REPLICA_PORT_STEP × (k − 1): 3006, 3106, … */
+export const REPLICA_PORT_STEP = 100;
+
+/**
+ * With several gateway replicas nginx takes the gateway's own port (the one URL users know), and
+ * the gateways move up one step each: 8180, 8280, …
+ */
+export function gatewayReplicaPort(replica: number, offset = 0): number {
+  return GATEWAY.port + offset + REPLICA_PORT_STEP * replica;
+}
+
+function portOfReplica(proc: PlatformProcess, replica: number, replicas: number, offset: number): number {
+  if (proc.name === GATEWAY.name && replicas > 1) return gatewayReplicaPort(replica, offset);
+  return proc.port + offset + REPLICA_PORT_STEP * (replica - 1);
 }
 
 export function portOf(name: string, offset = 0): number {
@@ -63,10 +89,13 @@ export const LOCAL_ADMIN = {
   password: process.env.ADMIN_PASSWORD ?? 'FoodXchange-Admin-2026!',
 };
 
-/** Environment that points the gateway at each service: `<NAME>_SERVICE_URL`. */
-export function upstreamEnv(offset = 0, host = '127.0.0.1'): Record<string, string> {
+/** Environment that points the gateway at each service's replicas: `<NAME>_SERVICE_URL=<url>[,<url>…]`. */
+export function upstreamEnv(offset = 0, host = '127.0.0.1', replicas = 1): Record<string, string> {
   return Object.fromEntries(
-    SERVICES.map((service) => [`${service.name.toUpperCase()}_SERVICE_URL`, `http://${host}:${service.port + offset}`]),
+    SERVICES.map((service) => [
+      `${service.name.toUpperCase()}_SERVICE_URL`,
+      Array.from({ length: replicas }, (_, i) => `http://${host}:${portOfReplica(service, i + 1, replicas, offset)}`).join(','),
+    ]),
   );
 }
 
@@ -84,8 +113,13 @@ export function launch(options: LaunchOptions): RunningProcess[] {
   const offset = options.portOffset ?? 0;
   const logs = options.logDir ?? logDir;
   mkdirSync(logs, { recursive: true });
-  return ALL_PROCESSES.filter((proc) => !options.only || options.only.includes(proc.name)).map((proc) => {
-    const log = join(logs, `${proc.name}.log`);
+  const replicas = options.replicas ?? 1;
+  const instances = ALL_PROCESSES.filter((proc) => !options.only || options.only.includes(proc.name)).flatMap((proc) =>
+    Array.from({ length: replicas }, (_, i) => ({ proc, replica: i + 1 })).filter(({ replica }) => options.replica === undefined || options.replica === replica),
+  );
+  return instances.map(({ proc, replica }) => {
+    const port = portOfReplica(proc, replica, replicas, offset);
+    const log = join(logs, replicas > 1 ? `${proc.name}-${replica}.log` : `${proc.name}.log`);
     const out = openSync(log, 'a');
     const { command, args } = serverCommand(proc.dir);
     const child = spawn(command, args, {
@@ -93,12 +127,13 @@ export function launch(options: LaunchOptions): RunningProcess[] {
       env: {
         ...process.env,
         NODE_ENV: process.env.NODE_ENV === 'test' ? 'test' : (process.env.NODE_ENV ?? 'development'),
-        PORT: String(proc.port + offset),
+        PORT: String(port),
         MONGO_URL: options.infra.mongoUrl,
         KAFKA_BROKERS: options.infra.kafkaBrokers,
         ELASTICSEARCH_URL: options.infra.elasticsearchUrl,
         REDIS_URL: options.infra.redisUrl,
-        ...upstreamEnv(offset),
+        ...upstreamEnv(offset, '127.0.0.1', replicas),
+        ...(proc.name === GATEWAY.name && replicas > 1 ? { GATEWAY_INSTANCE: `gateway-${replica}` } : {}),
         // Every service verifies access tokens itself, against the auth service's public keys.
         JWKS_URL: `http://127.0.0.1:${portOf('auth', offset)}/api/v1/auth/.well-known/jwks.json`,
         ...(options.envFor?.(proc.name) ?? {}),
@@ -107,7 +142,7 @@ export function launch(options: LaunchOptions): RunningProcess[] {
       // Its own process group, so a stop reaches every process it may start.
       detached: true,
     });
-    return { name: proc.name, port: proc.port + offset, log, child };
+    return { name: proc.name, replica, port, log, child };
   });
 }
 
@@ -187,5 +222,5 @@ export function isAlive(pid: number): boolean {
 
 export interface PlatformState {
   startedAt: string;
-  processes: { name: string; pid: number; port: number; log: string }[];
+  processes: { name: string; replica?: number; pid: number; port: number; log: string }[];
 }

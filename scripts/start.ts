@@ -2,15 +2,25 @@
  * `npm start`: infrastructure, the eight services and the gateway, then prints where to go.
  * Foreground by default (Ctrl-C stops everything it started); `--detach` leaves it running
  * for `npm run stop`. `--monitoring` adds the launcher's Prometheus, scraping every process
- * started here with the alerting rules of infra/prometheus/alerts.yml.
+ * started here with the alerting rules of infra/prometheus/alerts.yml. `--replicas N` (or
+ * FOODXCHANGE_REPLICAS=N) starts N instances of every service and N gateways, with Debian's nginx
+ * on the gateway's port balancing between the gateways.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { infraDown, infraUp, infraUpWithReport, type ScrapeJob } from '../infra/src/index.js';
 import { GATEWAY, LOCAL_ADMIN, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
 import { ensureBuilt } from './build.js';
+import { startNginx, type RunningNginx } from './nginx.js';
 
 const detach = process.argv.includes('--detach');
 const monitoring = process.argv.includes('--monitoring');
+const replicasArg = process.argv.indexOf('--replicas');
+const replicasText = replicasArg >= 0 ? process.argv[replicasArg + 1] : process.env.FOODXCHANGE_REPLICAS;
+const replicas = replicasText === undefined ? 1 : Number(replicasText);
+if (!Number.isInteger(replicas) || replicas < 1 || replicas > 9) {
+  console.error(`--replicas (or FOODXCHANGE_REPLICAS) must be a whole number from 1 to 9: got ${replicasText}`);
+  process.exit(1);
+}
 const started = performance.now();
 
 if (existsSync(stateFile)) {
@@ -33,14 +43,21 @@ try {
 console.log('▶ infrastructure');
 const infra = await infraUp({ log: (line) => console.log(`  ${line}`) });
 
-console.log('▶ services');
-const processes = launch({ infra });
+console.log(replicas > 1 ? `▶ services (${replicas} replicas of each, and ${replicas} gateways)` : '▶ services');
+const processes = launch({ infra, replicas });
+let nginx: RunningNginx | undefined;
 try {
   await waitForPlatform(processes, {
-    onReady: (proc) => console.log(`  ✔ ${proc.name.padEnd(12)} http://127.0.0.1:${proc.port}`),
+    onReady: (proc) => console.log(`  ✔ ${(replicas > 1 ? `${proc.name} #${proc.replica}` : proc.name).padEnd(15)} http://127.0.0.1:${proc.port}`),
   });
+  if (replicas > 1) {
+    // Users keep the one gateway URL: nginx takes the gateway's port and balances the gateways.
+    nginx = await startNginx(processes.filter((p) => p.name === GATEWAY.name).map((p) => p.port), { port: GATEWAY.port, detached: detach });
+    console.log(`  ✔ ${'nginx'.padEnd(15)} ${nginx.url} → ${replicas} gateways`);
+  }
 } catch (error) {
   console.error(`✖ ${(error as Error).message}`);
+  await nginx?.stop();
   await stopProcesses(processes);
   await infraDown({ log: (line) => console.log(`  ${line}`) });
   process.exit(1);
@@ -67,7 +84,10 @@ if (monitoring) {
 
 const state: PlatformState = {
   startedAt: new Date().toISOString(),
-  processes: processes.map(({ name, port, child, log }) => ({ name, pid: child.pid!, port, log })),
+  processes: [
+    ...processes.map(({ name, replica, port, child, log }) => ({ name, replica, pid: child.pid!, port, log })),
+    ...(nginx ? [{ name: 'nginx', pid: nginx.process.pid!, port: GATEWAY.port, log: nginx.errorLog }] : []),
+  ],
 };
 mkdirSync(runDir, { recursive: true });
 writeFileSync(stateFile, JSON.stringify(state, null, 2));
@@ -84,6 +104,7 @@ console.log(`  admin     ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}  (local 
 
 if (detach) {
   for (const { child } of processes) child.unref();
+  nginx?.process.unref();
   console.log('\nRunning in the background. Stop with: npm run stop');
   process.exit(0);
 }
@@ -96,6 +117,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     console.log(`\n■ stopping (${signal})`);
     void (async () => {
+      await nginx?.stop();
       await stopProcesses(processes);
       await infraDown({ log: (line) => console.log(`  ${line}`) });
       writeFileSync(stateFile, JSON.stringify({ startedAt: state.startedAt, processes: [] }));
@@ -104,8 +126,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     })();
   });
 }
-for (const { name, child, log } of processes) {
+for (const { name, replica, child, log } of processes) {
   child.on('exit', (code) => {
-    if (!stopping) console.error(`! ${name} exited with code ${code}; see ${log}`);
+    if (!stopping) console.error(`! ${replicas > 1 ? `${name} #${replica}` : name} exited with code ${code}; see ${log}`);
   });
 }
