@@ -58,8 +58,10 @@ ENV PNPM_HOME=/pnpm \\
 RUN corepack enable pnpm && corepack prepare ${packageManager} --activate
 WORKDIR /repo
 # Every locked package into pnpm's store, from the lockfile alone: this layer is the same for all
-# nine images and is reused until the lockfile changes.
+# nine images and is reused until the lockfile changes. The patches pnpm applies to locked packages
+# (package.json's pnpm.patchedDependencies) must be there too, or pnpm refuses to fetch.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY patches ./patches
 RUN pnpm fetch
 COPY . .
 # This package and the workspace packages it depends on, offline, exactly as locked; with their

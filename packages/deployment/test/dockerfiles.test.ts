@@ -79,6 +79,18 @@ describe('the workspace packages the images carry', () => {
 });
 
 describe('the template', () => {
+  it("copies the patches pnpm applies (package.json's pnpm.patchedDependencies) before pnpm fetch", () => {
+    const patches = Object.values(readJson<{ pnpm?: { patchedDependencies?: Record<string, string> } }>('package.json')?.pnpm?.patchedDependencies ?? {});
+    expect(patches.length).toBeGreaterThan(0);
+    const lines = good.split('\n');
+    const fetchLine = lines.indexOf('RUN pnpm fetch');
+    const copied = lines.slice(0, fetchLine).filter((line) => line.startsWith('COPY ')).map((line) => line.split(/\s+/).slice(1, -1)).flat();
+    for (const patch of patches) {
+      expect(readText(patch), patch).not.toBeNull();
+      expect(copied.some((source) => patch === source || patch.startsWith(`${source.replace(/\/$/, '')}/`)), `${patch} copied before pnpm fetch`).toBe(true);
+    }
+  });
+
   it('installs the workspace root (TypeScript for the build) by its package name', () => {
     expect(ROOT_PACKAGE).toBe(readJson<{ name?: string }>('package.json')?.name);
   });
