@@ -748,29 +748,25 @@ export class OutboxRelay {
         entries: doc.outbox.filter((entry) => new Date(entry.createdAt).getTime() >= since.getTime()),
       }))
       .filter((aggregate) => aggregate.entries.length > 0);
-    let pending: ModelScan['pending'] = [];
-    if (byAggregate.length > 0) {
-      const settled = await this.settledIds(
-        byAggregate.flatMap((aggregate) => aggregate.entries),
-        this.createdAt,
-      );
-      pending = byAggregate
-        .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
-        .filter((aggregate) => aggregate.entries.length > 0);
-    }
+    const pending = byAggregate.length > 0 ? await this.withoutSettled(byAggregate) : [];
     return { model, watermarkId, watermark, passStartedAt, sweep, wholeOverlap, pending };
+  }
+
+  /** The aggregates' entries not yet delivered or quarantined (aggregates left with none dropped). */
+  private async withoutSettled(aggregates: ModelScan['pending']): Promise<ModelScan['pending']> {
+    const settled = await this.settledIds(
+      aggregates.flatMap((aggregate) => aggregate.entries),
+      this.createdAt,
+    );
+    return aggregates
+      .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
+      .filter((aggregate) => aggregate.entries.length > 0);
   }
 
   /** Sends a scan's pending entries (holding the lease), then moves its watermark on if all got out. */
   private async publishScan(scan: ModelScan): Promise<number> {
     // Another relay may have sent some of them between the scan and this relay's taking the lease.
-    const settled = await this.settledIds(
-      scan.pending.flatMap((aggregate) => aggregate.entries),
-      this.createdAt,
-    );
-    const pending = scan.pending
-      .map((aggregate) => ({ ...aggregate, entries: aggregate.entries.filter((entry) => !settled.has(entry.id)) }))
-      .filter((aggregate) => aggregate.entries.length > 0);
+    const pending = await this.withoutSettled(scan.pending);
     let published = 0;
     let complete = true;
     const batchSize = this.options.batchSize ?? 500;
