@@ -45,6 +45,18 @@ export const isLive = (claim: Pick<IdempotencyKeyDoc, 'expiresAt'>, now: Date) =
 export const idempotencyLockKey = (scope: string) => `idempotency:${scope}`;
 
 /**
+ * Deletes the claim of `scope` if its retention is over, looked at again here: call it only while
+ * holding `idempotencyLockKey(scope)`. A claim that is still live is left alone (`'live'`).
+ */
+export async function deleteExpiredClaim(keys: IdempotencyKeyModel, scope: string, now: Date): Promise<'absent' | 'deleted' | 'live'> {
+  const current = await keys.findById(scope).lean<IdempotencyKeyDoc>();
+  if (!current) return 'absent';
+  if (isLive(current, now)) return 'live';
+  // By the order it names too: the lock guards against a replacer, this against anything else.
+  return (await keys.deleteOne({ _id: scope, orderId: current.orderId })).deletedCount > 0 ? 'deleted' : 'absent';
+}
+
+/**
  * Deletes the keys whose retention is over; the number deleted. Each under its key's lock, looked
  * at again there: a plain `deleteMany` by `expiresAt` reads the expired claim, then deletes by
  * `_id` on FerretDB, so it could delete the fresh claim a request put in its place meanwhile.
@@ -55,9 +67,7 @@ export async function deleteExpiredKeys(keys: IdempotencyKeyModel, locks: Aggreg
   for (const { _id } of expired) {
     try {
       await locks.withLock(idempotencyLockKey(_id), async () => {
-        const current = await keys.findById(_id).lean<IdempotencyKeyDoc>();
-        if (!current || isLive(current, now)) return;
-        deleted += (await keys.deleteOne({ _id, orderId: current.orderId })).deletedCount;
+        if ((await deleteExpiredClaim(keys, _id, now)) === 'deleted') deleted += 1;
       });
     } catch (error) {
       // A purchase is replacing that claim right now: it deletes the expired one itself.

@@ -6,7 +6,7 @@ import { findProductCopies } from '../products/service.js';
 import { compact } from '../orders/event-data.js';
 import type { OrderDoc, OrderLine } from '../orders/model.js';
 import { insertOrder, type Actor, type NewOrder, type OrderDeps } from '../orders/service.js';
-import { idempotencyLockKey, isLive, type IdempotencyKeyDoc } from './keys.js';
+import { deleteExpiredClaim, idempotencyLockKey, isLive, type IdempotencyKeyDoc } from './keys.js';
 import type { PurchaseBody } from './schemas.js';
 
 /** JSON with object keys sorted, so two equal bodies hash the same whatever their key order. */
@@ -201,9 +201,7 @@ export async function placePurchase(
         // then a delete by `_id`, so two replacers could each delete what the other just claimed:
         // they take turns under the key's lock, and each looks again under it.
         claimed = await deps.locks.withLock(idempotencyLockKey(scope), async () => {
-          const current = await deps.idempotencyKeys.findById(scope).lean<IdempotencyKeyDoc>();
-          if (current && isLive(current, now)) return false;
-          if (current) await deps.idempotencyKeys.deleteOne({ _id: scope, orderId: current.orderId });
+          if ((await deleteExpiredClaim(deps.idempotencyKeys, scope, now)) === 'live') return false;
           await newClaim();
           return true;
         });
