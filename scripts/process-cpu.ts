@@ -25,7 +25,7 @@ function sumOverTree(rootPid: number, read: (pid: string) => { parent: number; v
 }
 
 /**
- * CPU milliseconds used so far by a process and all its descendants (tsx runs node as a child),
+ * CPU milliseconds used so far by a process and all its descendants (a server's workers, say),
  * including descendants that have exited: a reaped child's time is in its parent's
  * cutime/cstime (PostgreSQL's backends come and go with connections).
  */

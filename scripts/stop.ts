@@ -7,7 +7,7 @@ if (existsSync(stateFile)) {
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as PlatformState;
   for (const proc of state.processes) {
     if (!alive(proc.pid)) continue;
-    // Each was started in its own process group: signal the group so tsx's child goes too.
+    // Each was started in its own process group: signal the whole group, whatever it spawned.
     try {
       process.kill(-proc.pid, 'SIGTERM');
     } catch {

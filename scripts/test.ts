@@ -78,6 +78,7 @@ try {
 const reports = mkdtempSync(join(tmpdir(), 'foodxchange-tests-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failedPackages: string[] = [];
+const stepsFailedBeforeTests = failedSteps;
 for (const dir of workspacePackages().filter((d) => only.length === 0 || only.some((o) => d.includes(o)))) {
   console.log(`\n▶ ${dir}`);
   const output = join(reports, `${dir.replace('/', '_')}.json`);
@@ -96,6 +97,6 @@ for (const dir of workspacePackages().filter((d) => only.length === 0 || only.so
 
 console.log(`\nFinished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 if (failedPackages.length > 0) console.log(`Failing packages: ${failedPackages.join(', ')}`);
-if (failedSteps > 0) console.log('Type-check failed.');
+if (stepsFailedBeforeTests > 0) console.log('The type-check or the build failed (see ✖ above).');
 console.log(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failedPackages.length > 0 || failedSteps > 0 ? 1 : 0);
