@@ -14,12 +14,10 @@
  * groups, search alias and topic prefix of the run's own, removed afterwards.
  */
 import { cpus } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { infraStatus, infraUp } from '../infra/src/index.js';
-import { root, stopProcesses, type RunningProcess } from './platform.js';
-import { cpuMsOfTree } from './process-cpu.js';
-import { Api, cleanUp, percentile, runSaga, setUpMarket, startReplica, startSagaPlatform, type Market, type SagaResult } from './saga-driver.js';
+import { infraUp } from '../infra/src/index.js';
+import { stopProcesses } from './platform.js';
+import { cpuPerSagaTotal, idleCpu, kafkaRoundTrip, phase, warmUp, type Phase } from './saga-bench-common.js';
+import { Api, cleanUp, setUpMarket, startReplica, startSagaPlatform } from './saga-driver.js';
 import { ensureBuilt } from './build.js';
 
 ensureBuilt(); // the processes it launches run their compiled build
@@ -32,127 +30,7 @@ const OFFSET = 25_000;
 const TARGET_RATE = 50;
 const TARGET_P99_MS = 300;
 
-interface Phase {
-  label: string;
-  sagas: number;
-  failed: number;
-  seconds: number;
-  perSecond: number;
-  outcome: { p50: number; p99: number };
-  order: { p50: number; p99: number };
-  matched: { p50: number; p99: number };
-  whole: { p50: number; p99: number };
-  cpuSecondsPerSaga: Record<string, number>;
-  firstError?: string;
-}
-
-/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- a thin handle on the real client */
-const { Kafka, logLevel } = createRequire(join(root, 'packages', 'service-kit', 'package.json'))('kafkajs') as { Kafka: new (options: object) => any; logLevel: { NOTHING: number } };
-
-/** The servers' processes (the launcher's pids), so their CPU per saga is counted too. */
-async function serverPids(): Promise<Record<string, number>> {
-  const pids: Record<string, number> = {};
-  for (const server of await infraStatus()) if (server.pid && server.name !== 'redis') pids[server.name] = server.pid;
-  return pids;
-}
-
-/**
- * The baseline of one hop: a record produced and consumed back on the same broker, one at a
- * time (what every step of the saga pays at least once, before any handler or database work).
- */
-async function kafkaRoundTrip(brokers: string, prefix: string, count = 100): Promise<{ p50: number; p99: number }> {
-  const kafka = new Kafka({ clientId: 'bench-saga-ping', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const topic = `${prefix}bench.ping`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  const consumer = kafka.consumer({ groupId: `${prefix}bench.ping`, maxWaitTimeInMs: 100 });
-  await producer.connect();
-  await consumer.connect();
-  // From the beginning: a new group at "latest" could resolve its offset after the first ping was sent.
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const waiting = new Map<string, () => void>();
-  let joined!: () => void;
-  const ready = new Promise<void>((resolve) => (joined = resolve));
-  consumer.on(consumer.events.GROUP_JOIN, () => joined());
-  await consumer.run({ eachMessage: async ({ message }: { message: { value: Buffer } }) => waiting.get(String(message.value))?.() });
-  await ready;
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = `ping-${i}`;
-    const seen = new Promise<void>((resolve) => waiting.set(id, resolve));
-    const t0 = performance.now();
-    await producer.send({ topic, messages: [{ value: id }] });
-    await seen;
-    times.push(performance.now() - t0);
-  }
-  await consumer.disconnect();
-  await producer.disconnect();
-  return spread(times);
-}
-
-const spread = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
-
-function cpuByService(processes: RunningProcess[]): Record<string, number> {
-  const cpu: Record<string, number> = {};
-  for (const proc of processes) cpu[proc.name] = (cpu[proc.name] ?? 0) + (proc.child.pid ? cpuMsOfTree(proc.child.pid) : 0);
-  return cpu;
-}
-
-let sagaCounter = 0;
-
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 15);
-
-/** CPU of every process and server over a quiet spell: the platform's background work alone. */
-async function idleCpu(processes: RunningProcess[]): Promise<Record<string, number>> {
-  const servers = await serverPids();
-  const sample = () => ({ ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) });
-  const before = sample();
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
-  const seconds = (performance.now() - started) / 1000;
-  const after = sample();
-  return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name]! - (before[name] ?? 0)) / seconds]));
-}
-
-/** Every buyer runs sagas back to back until the time is up; sagas started in time are waited for. */
-async function phase(label: string, api: Api, market: Market, processes: RunningProcess[]): Promise<Phase> {
-  // Warm-up (not measured): JIT, connection pools, consumer fetch loops after a rebalance.
-  await Promise.all(Array.from({ length: WARMUP }, (_, i) => runSaga(api, market, market.buyers[i % market.buyers.length]!, sagaCounter++)));
-  const servers = await serverPids();
-  const cpuBefore = { ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) };
-  const results: (SagaResult & { wholeMs: number })[] = [];
-  const started = performance.now();
-  const until = started + DURATION_S * 1000;
-  await Promise.all(
-    market.buyers.map(async (buyer) => {
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        const result = await runSaga(api, market, buyer, sagaCounter++, { timeoutMs: 60_000 });
-        results.push({ ...result, wholeMs: performance.now() - t0 });
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const cpuAfter = { ...cpuByService(processes), ...Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuMsOfTree(pid)])) };
-  const done = results.filter((r) => r.outcome === 'confirmed');
-  const failed = results.filter((r) => !r.outcome);
-  return {
-    label,
-    sagas: done.length,
-    failed: failed.length,
-    seconds,
-    perSecond: done.length / seconds,
-    outcome: spread(done.map((r) => r.awardToOutcomeMs!)),
-    order: spread(done.map((r) => r.awardToOrderMs!)),
-    matched: spread(done.map((r) => r.createdToMatchedMs!)),
-    whole: spread(done.map((r) => r.wholeMs)),
-    cpuSecondsPerSaga: Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, (cpuAfter[name]! - (cpuBefore[name] ?? 0)) / Math.max(1, results.length)])),
-    ...(failed[0]?.error ? { firstError: failed[0].error } : {}),
-  };
-}
 
 const infra = await infraUp({ log: () => undefined });
 console.log(`saga benchmark: ${BUYERS} concurrent buyers, ${SUPPLIERS} suppliers, ${DURATION_S} s per phase, ${cpus().length} cores`);
@@ -166,14 +44,14 @@ try {
   const market = await setUpMarket(api, platform, { buyers: BUYERS, suppliers: SUPPLIERS });
   const hop = await kafkaRoundTrip(infra.kafkaBrokers, platform.topicPrefix);
   // Settled first: the market's set-up events are handled before the quiet spell is measured.
-  await Promise.all(Array.from({ length: WARMUP }, (_, i) => runSaga(api, market, market.buyers[i % market.buyers.length]!, sagaCounter++)));
+  await warmUp(api, market, WARMUP);
   console.log(`market ready (logs in ${platform.logDir}); ${IDLE_S} s idle, then phase 1: one replica of each service`);
-  const idle = await idleCpu(platform.processes);
-  const one = await phase('one replica of order and compliance', api, market, platform.processes);
+  const idle = await idleCpu(platform.processes, IDLE_S);
+  const one = await phase('one replica of order and compliance', api, market, platform.processes, { warmup: WARMUP, durationS: DURATION_S });
   console.log(`  ${one.sagas} sagas in ${one.seconds.toFixed(1)} s; starting a second order and a second compliance`);
   await startReplica(platform, 'order', 1);
   await startReplica(platform, 'compliance', 1);
-  const two = await phase('two replicas of order and compliance', api, market, platform.processes);
+  const two = await phase('two replicas of order and compliance', api, market, platform.processes, { warmup: WARMUP, durationS: DURATION_S });
 
   const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
@@ -199,7 +77,7 @@ try {
   console.log(`| service | ${one.label} | ${two.label} |`);
   console.log('|---|---|---|');
   for (const name of Object.keys(two.cpuSecondsPerSaga)) console.log(`| ${name} | ${ms(one.cpuSecondsPerSaga[name] ?? Number.NaN)} | ${ms(two.cpuSecondsPerSaga[name]!)} |`);
-  const total = (p: Phase) => Object.values(p.cpuSecondsPerSaga).reduce((sum, v) => sum + v, 0);
+  const total = (p: Phase) => cpuPerSagaTotal(p);
   console.log(`| all | ${ms(total(one))} | ${ms(total(two))} |`);
   console.log(`\nCPU ms per second of the idle platform (one replica each; no saga running for ${IDLE_S} s):`);
   console.log('| process | ms/s |');

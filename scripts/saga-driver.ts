@@ -5,6 +5,7 @@
  * - `startSagaPlatform` launches the processes the saga needs on offset ports, with databases,
  *   consumer groups, a search alias and a topic prefix of the run's own (so nothing reaches a
  *   developer's platform and only this run's events are counted), and signs in the local admin.
+ *   With `replicas` (or `nginx`) it starts that many of each process and nginx in front of the gateways.
  * - `setUpMarket` registers buyers and suppliers, adds the suppliers' certificates, has the admin
  *   verify them, lists one product each, and waits until the matcher finds them all.
  * - `runSaga` is one RFQ → matched → quote → award → order confirmed or rejected.
@@ -22,7 +23,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { infraStatus, infraUp } from '../infra/src/index.js';
 import { ALL_TOPICS, dlqTopic } from '../packages/contracts/src/index.js';
-import { LOCAL_ADMIN, launch, portOf, root, stopProcesses, type InfraUrls, type RunningProcess } from './platform.js';
+import { LOCAL_ADMIN, gatewayReplicaPort, launch, portOf, root, stopProcesses, type InfraUrls, type RunningProcess } from './platform.js';
+import { startNginx, type RunningNginx } from './nginx.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- thin handles on the real clients and on JSON answers */
 const requireFromKit = createRequire(join(root, 'packages', 'service-kit', 'package.json'));
@@ -67,6 +69,16 @@ export interface SagaPlatformOptions {
   /** Extra environment per process (after the run's own). */
   extraEnv?: (name: string) => Record<string, string>;
   startTimeoutMs?: number;
+  /**
+   * Instances of every process of the run (launch's `replicas`, default 1). Above 1 nginx goes in
+   * front of the gateways on the gateway's port of the run, as `npm start -- --replicas 2` does.
+   */
+  replicas?: number;
+  /**
+   * nginx in front of the gateway(s) even with one replica (a benchmark's like-for-like baseline):
+   * the one gateway then moves to replica 1's gateway port, as it would with several.
+   */
+  nginx?: boolean;
 }
 
 export interface SagaPlatform {
@@ -80,6 +92,14 @@ export interface SagaPlatform {
   envFor: (name: string) => Record<string, string>;
   dbName: (name: string) => string;
   portOffset: number;
+  /** Instances of each process started with the platform. */
+  replicas?: number;
+  /**
+   * nginx in front of the gateways, when asked for (`gateway` is then its URL). Its process is
+   * also in `processes` (named `nginx`), so `stopProcesses` stops it and CPU counts include it;
+   * `cleanUp` removes its temporary prefix.
+   */
+  nginx?: RunningNginx;
 }
 
 export function newSuffix(): string {
@@ -121,7 +141,13 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
   });
   await createTopics(options.infra, topicPrefix);
   const logDir = mkdtempSync(join(tmpdir(), `foodxchange-${options.runName}-`));
-  const processes = launch({ infra: options.infra, portOffset: options.portOffset, logDir, only: options.processes ?? SAGA_PROCESSES, envFor });
+  const replicas = options.replicas ?? 1;
+  const withNginx = replicas > 1 || options.nginx === true;
+  // One gateway behind nginx: nginx takes the gateway's port, the gateway moves where replica 1 of several would be.
+  const loneGatewayPort = withNginx && replicas === 1 ? gatewayReplicaPort(1, options.portOffset) : undefined;
+  const launchEnvFor = loneGatewayPort ? (name: string) => ({ ...envFor(name), ...(name === 'gateway' ? { PORT: String(loneGatewayPort) } : {}) }) : envFor;
+  const processes = launch({ infra: options.infra, portOffset: options.portOffset, logDir, only: options.processes ?? SAGA_PROCESSES, envFor: launchEnvFor, replicas });
+  if (loneGatewayPort) for (const proc of processes) if (proc.name === 'gateway') proc.port = loneGatewayPort;
   const gateway = `http://127.0.0.1:${portOf('gateway', options.portOffset)}`;
   const platform: SagaPlatform = {
     gateway,
@@ -134,13 +160,21 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
     envFor,
     dbName,
     portOffset: options.portOffset,
+    replicas,
   };
   try {
     await waitForReady(processes, options.startTimeoutMs ?? 180_000);
+    if (withNginx) {
+      const gatewayPorts = processes.filter((proc) => proc.name === 'gateway').map((proc) => proc.port);
+      const nginx = await startNginx(gatewayPorts, { port: portOf('gateway', options.portOffset) });
+      platform.nginx = nginx;
+      processes.push({ name: 'nginx', replica: 1, port: portOf('gateway', options.portOffset), log: nginx.errorLog, child: nginx.process });
+    }
     const api = new Api(gateway);
     platform.admin = await api.login(LOCAL_ADMIN.email, LOCAL_ADMIN.password);
   } catch (error) {
     await stopProcesses(processes);
+    await platform.nginx?.stop();
     throw error;
   }
   return platform;
@@ -295,8 +329,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Drops the run's databases and search index (best effort). */
+/** Drops the run's databases and search index (best effort), and stops its nginx if it has one. */
 export async function cleanUp(platform: SagaPlatform): Promise<void> {
+  // Stopped with the processes already, unless a caller skipped that; this also removes its prefix.
+  await platform.nginx?.stop().catch(() => undefined);
   const connection = await mongoose
     .createConnection(platform.infra.mongoUrl)
     .asPromise()
