@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopProcesses } from '../../scripts/platform.js';
 import {
   Api,
-  auditSagas,
   cleanUp,
   countDeadLetters,
   killBroker,
@@ -25,15 +24,10 @@ import {
   type SagaPlatform,
   type SagaResult,
 } from '../../scripts/saga-driver.js';
+import { infra, settledAudit } from './support.js';
 
 const PORT_OFFSET = 11_000;
 const SAGAS = 5;
-const infra = {
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
-  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 
 let platform: SagaPlatform | undefined;
 let api: Api;
@@ -79,15 +73,7 @@ describe('the sourcing saga under faults', () => {
     await Promise.all([sagas, faults]);
     expect(results.filter((r) => r.error).map((r) => r.error)).toEqual([]);
 
-    const settled = await waitUntil(
-      'every award to have a decided order',
-      async () => {
-        const audit = await auditSagas(api, market);
-        return audit.orders >= audit.awards && audit.pending === 0 ? audit : undefined;
-      },
-      60_000,
-      500,
-    ).catch(async () => auditSagas(api, market));
+    const settled = await settledAudit(api, market);
     expect(settled).toMatchObject<Partial<SagaAudit>>({ rfqs: SAGAS, awards: SAGAS, orders: SAGAS, duplicates: 0, pending: 0 });
     expect((await countDeadLetters(platform!)).perTopic).toEqual({});
   }, 240_000);

@@ -10,14 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayReplicaPort, launch, portOf, REPLICA_PORT_STEP, SERVICES, stopProcesses, upstreamEnv, type RunningProcess } from '../../scripts/platform.js';
 import { startNginx, type RunningNginx } from '../../scripts/nginx.js';
+import { infra } from './support.js';
 
 const PORT_OFFSET = 14_000;
-const infra = {
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
-  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 
 describe('the port scheme of replicas', () => {
   it('puts replica k of a service 100 × (k − 1) above its port, and the gateways above nginx on the gateway port', () => {

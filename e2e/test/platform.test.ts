@@ -13,16 +13,11 @@ import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@foodxchange/contracts';
 import { Secret, TOTP } from 'otpauth';
 import { GATEWAY, LOCAL_ADMIN, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
+import { infra } from './support.js';
 
 const PORT_OFFSET = 10_000;
 const TOPIC_PREFIX = 'e2e.';
 const suffix = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-const infra = {
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
-  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 export const gateway = `http://127.0.0.1:${GATEWAY.port + PORT_OFFSET}`;
 const searchAlias = `e2e-products-${suffix}`;
 

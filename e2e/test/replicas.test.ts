@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOf, REPLICA_PORT_STEP, stopProcesses, type RunningProcess } from '../../scripts/platform.js';
 import {
   Api,
-  auditSagas,
   cleanUp,
   countDeadLetters,
   killProcess,
@@ -27,17 +26,12 @@ import {
   type SagaPlatform,
   type SagaResult,
 } from '../../scripts/saga-driver.js';
+import { infra, settledAudit } from './support.js';
 
 const PORT_OFFSET = 12_000;
 /** At least this many sagas, and more until the faults (kill, rebalance, restart, rebalance) are through. */
 const MIN_SAGAS = 6;
 const REPLICATED = ['order', 'compliance'] as const;
-const infra = {
-  mongoUrl: process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017/?directConnection=true',
-  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  elasticsearchUrl: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200',
-  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-};
 
 /** Replica 1 on the service's port of this run, replica 2 one step up (startReplica's index 1). */
 const replicaUrls = (name: string) =>
@@ -163,15 +157,7 @@ describe('two replicas of order and compliance', () => {
     for (const name of REPLICATED) expect(rebalanced[name]).toHaveLength(3);
 
     const sagaCount = results.length;
-    const settled = await waitUntil(
-      'every award to have a decided order',
-      async () => {
-        const audit = await auditSagas(api, market);
-        return audit.orders >= audit.awards && audit.pending === 0 ? audit : undefined;
-      },
-      60_000,
-      500,
-    ).catch(async () => auditSagas(api, market));
+    const settled = await settledAudit(api, market);
     expect(settled).toMatchObject({ rfqs: sagaCount, awards: sagaCount, orders: sagaCount, duplicates: 0, pending: 0 });
 
     // Each order's events were handled once and in order: created pending, then one verdict.
