@@ -31,12 +31,11 @@ interface CachedToken {
 export class ApiKeyExchange {
   private readonly cache = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
-  private readonly auth: readonly ServiceClient[];
   private turn = 0;
 
-  constructor(auth: ServiceClient | readonly ServiceClient[]) {
-    this.auth = Array.isArray(auth) ? auth : [auth as ServiceClient];
-    if (this.auth.length === 0) throw new Error('ApiKeyExchange needs at least one auth client');
+  /** One client per auth replica. */
+  constructor(private readonly auth: readonly ServiceClient[]) {
+    if (auth.length === 0) throw new Error('ApiKeyExchange needs at least one auth client');
   }
 
   async tokenFor(apiKey: string, correlationId?: string): Promise<string> {
