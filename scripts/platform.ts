@@ -50,6 +50,11 @@ export interface LaunchOptions {
   replicas?: number;
   /** Only this replica of each process (restarting one): 1-based. */
   replica?: number;
+  /**
+   * nginx goes in front of the gateways (always with several): the gateways then take the
+   * replica ports above the gateway's own, which nginx listens on. Default: replicas > 1.
+   */
+  gatewaysBehindNginx?: boolean;
 }
 
 export interface RunningProcess {
@@ -72,8 +77,8 @@ export function gatewayReplicaPort(replica: number, offset = 0): number {
   return GATEWAY.port + offset + REPLICA_PORT_STEP * replica;
 }
 
-function portOfReplica(proc: PlatformProcess, replica: number, replicas: number, offset: number): number {
-  if (proc.name === GATEWAY.name && replicas > 1) return gatewayReplicaPort(replica, offset);
+function portOfReplica(proc: PlatformProcess, replica: number, replicas: number, offset: number, gatewaysBehindNginx = replicas > 1): number {
+  if (proc.name === GATEWAY.name && gatewaysBehindNginx) return gatewayReplicaPort(replica, offset);
   return proc.port + offset + REPLICA_PORT_STEP * (replica - 1);
 }
 
@@ -118,7 +123,7 @@ export function launch(options: LaunchOptions): RunningProcess[] {
     Array.from({ length: replicas }, (_, i) => ({ proc, replica: i + 1 })).filter(({ replica }) => options.replica === undefined || options.replica === replica),
   );
   return instances.map(({ proc, replica }) => {
-    const port = portOfReplica(proc, replica, replicas, offset);
+    const port = portOfReplica(proc, replica, replicas, offset, options.gatewaysBehindNginx);
     const log = join(logs, replicas > 1 ? `${proc.name}-${replica}.log` : `${proc.name}.log`);
     const out = openSync(log, 'a');
     const { command, args } = serverCommand(proc.dir);

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { infraStatus, infraUp } from '../infra/src/index.js';
 import { ALL_TOPICS, dlqTopic } from '../packages/contracts/src/index.js';
-import { LOCAL_ADMIN, gatewayReplicaPort, launch, portOf, root, stopProcesses, type InfraUrls, type RunningProcess } from './platform.js';
+import { LOCAL_ADMIN, launch, portOf, root, stopProcesses, type InfraUrls, type RunningProcess } from './platform.js';
 import { startNginx, type RunningNginx } from './nginx.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- thin handles on the real clients and on JSON answers */
@@ -143,11 +143,8 @@ export async function startSagaPlatform(options: SagaPlatformOptions): Promise<S
   const logDir = mkdtempSync(join(tmpdir(), `foodxchange-${options.runName}-`));
   const replicas = options.replicas ?? 1;
   const withNginx = replicas > 1 || options.nginx === true;
-  // One gateway behind nginx: nginx takes the gateway's port, the gateway moves where replica 1 of several would be.
-  const loneGatewayPort = withNginx && replicas === 1 ? gatewayReplicaPort(1, options.portOffset) : undefined;
-  const launchEnvFor = loneGatewayPort ? (name: string) => ({ ...envFor(name), ...(name === 'gateway' ? { PORT: String(loneGatewayPort) } : {}) }) : envFor;
-  const processes = launch({ infra: options.infra, portOffset: options.portOffset, logDir, only: options.processes ?? SAGA_PROCESSES, envFor: launchEnvFor, replicas });
-  if (loneGatewayPort) for (const proc of processes) if (proc.name === 'gateway') proc.port = loneGatewayPort;
+  // Behind nginx, even a lone gateway moves to replica 1's gateway port: nginx takes the gateway's.
+  const processes = launch({ infra: options.infra, portOffset: options.portOffset, logDir, only: options.processes ?? SAGA_PROCESSES, envFor, replicas, gatewaysBehindNginx: withNginx });
   const gateway = `http://127.0.0.1:${portOf('gateway', options.portOffset)}`;
   const platform: SagaPlatform = {
     gateway,
