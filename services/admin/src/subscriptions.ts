@@ -2,6 +2,7 @@ import { ALL_TOPICS, TOPICS, dlqTopic, type Topic } from '@foodxchange/contracts
 import { subscribe, subscribeRaw, type AnySubscription } from '@foodxchange/service-kit';
 import { recordAuditEvent } from './audit/record.js';
 import { recordDeadLetter } from './dead-letters/record.js';
+import { statsSubscriptions } from './stats/events.js';
 import { adminUserModel } from './users/model.js';
 import { recordRegisteredUser } from './users/service.js';
 
@@ -15,4 +16,6 @@ export const subscriptions: readonly AnySubscription[] = [
   ...ALL_TOPICS.map((topic) => subscribeRaw(dlqTopic(topic), recordDeadLetter)),
   // The console's user accounts (suspension needs to know who exists).
   subscribe(TOPICS.userRegistered, (event, { app }) => recordRegisteredUser(adminUserModel(app.mongo), event), { name: 'user.registered.accounts' }),
+  // The platform stats read model: each aggregate's current state, from the topics that change it.
+  ...statsSubscriptions,
 ];
