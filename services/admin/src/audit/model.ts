@@ -15,6 +15,8 @@ export interface AuditEventDoc {
   time: Date;
   dataschema: string;
   data: string;
+  /** The companies the event concerns (companyId, buyerCompanyId, supplierCompanyId, matched suppliers…), for the company filter. */
+  companyIds: string[];
   partition: number;
   offset: string;
   recordedAt: Date;
@@ -31,6 +33,7 @@ const AuditEventSchema = new Schema<AuditEventDoc>(
     time: { type: Date, required: true },
     dataschema: { type: String, required: true },
     data: { type: String, required: true },
+    companyIds: { type: [String], default: [] },
     partition: { type: Number, required: true },
     offset: { type: String, required: true },
     recordedAt: { type: Date, required: true },
@@ -42,6 +45,9 @@ AuditEventSchema.index({ time: -1 });
 AuditEventSchema.index({ topic: 1, time: -1 });
 AuditEventSchema.index({ subject: 1, time: -1 });
 AuditEventSchema.index({ correlationId: 1, time: -1 });
+AuditEventSchema.index({ companyIds: 1, time: -1 });
+// The retention job deletes by the time an entry was recorded.
+AuditEventSchema.index({ recordedAt: 1 });
 
 export type AuditEventModel = Model<AuditEventDoc>;
 

@@ -14,6 +14,7 @@ export const AuditEventSchema = Type.Object({
   time: Type.String({ format: 'date-time' }),
   dataschema: Type.String(),
   data: Type.Unknown({ description: 'The event data as published' }),
+  companyIds: Type.Array(Type.String(), { description: 'The companies the event concerns (what the companyId filter matches)' }),
   partition: Type.Integer(),
   offset: Type.String(),
   recordedAt: Type.String({ format: 'date-time' }),
@@ -30,6 +31,14 @@ export const AuditQuerySchema = Type.Object(
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    companyId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+        description: 'Events concerning this company: its own, or as buyer, supplier, matched supplier or rejected bidder',
+      }),
+    ),
     from: Type.Optional(Type.String({ format: 'date-time', description: 'Event time at or after (inclusive)' })),
     to: Type.Optional(
       Type.String({

@@ -21,6 +21,7 @@ export function toAuditView(doc: AuditEventDoc): AuditEventView {
     time: doc.time.toISOString(),
     dataschema: doc.dataschema,
     data: parseData(doc.data),
+    companyIds: doc.companyIds ?? [],
     partition: doc.partition,
     offset: doc.offset,
     recordedAt: doc.recordedAt.toISOString(),
@@ -46,6 +47,8 @@ export async function listAuditEvents(model: AuditEventModel, query: AuditQuery)
   if (query.source) filter.source = query.source;
   if (query.subject) filter.subject = query.subject;
   if (query.correlationId) filter.correlationId = query.correlationId;
+  // Equality on an array field matches its members (dot-notation equality: DESIGN.md "works").
+  if (query.companyId) filter.companyIds = query.companyId;
   const time = timeRange(query.from, query.to);
   if (time) filter.time = time;
   const [docs, total] = await Promise.all([
