@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
-import { buildService } from '@foodxchange/service-kit';
+import { buildService, loadServiceConfig } from '@foodxchange/service-kit';
 import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
-import { toKafkaMessage } from '@foodxchange/contracts';
+import { buildEvent, sampleEventData, toKafkaMessage, TOPICS } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { recordAuditEvent } from '../src/audit/record.js';
 import { auditEventModel } from '../src/audit/model.js';
+import { removeExpiredAuditEvents } from '../src/audit/retention.js';
+import { DAY_MS } from '../src/config.js';
 import { connectProducer, notificationEvent, produceEvent, TEST_TOPIC, untilSeen } from './kafka.js';
 
 let server: FastifyInstance;
@@ -21,7 +23,8 @@ async function audited(eventId: string): Promise<boolean> {
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
-  server = await buildService(service, app, isolatedEnv('admin', issuer.env));
+  // The retention job every 200 ms (default age, 90 days), so the test can watch it work.
+  server = await buildService(service, app, isolatedEnv('admin', { ...issuer.env, AUDIT_RETENTION_INTERVAL_MS: 200 }));
   producer = await connectProducer();
   await server.events.whenConsuming();
   let probeId = '';
@@ -160,5 +163,130 @@ describe('GET /admin/audit', () => {
     const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${randomUUID()}` });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('audit filters by company and correlation id', () => {
+  const suffix = uniqueSuffix();
+  const [buyer, supplier, matchedSupplier, other] = ['buyer', 'supplier', 'matched', 'other'].map((name) => `co-${name}-${suffix}`);
+  const correlationId = `corr-company-${suffix}`;
+  const order = buildEvent(TOPICS.orderCreated, {
+    source: '/foodxchange/admin-test',
+    subject: `order-${suffix}`,
+    correlationId,
+    data: { ...sampleEventData['order.created'], orderId: `order-${suffix}`, buyerCompanyId: buyer!, supplierCompanyId: supplier! },
+  });
+  const matched = buildEvent(TOPICS.rfqMatched, {
+    source: '/foodxchange/admin-test',
+    subject: `rfq-${suffix}`,
+    correlationId,
+    data: {
+      ...sampleEventData['rfq.matched'],
+      rfqId: `rfq-${suffix}`,
+      buyerCompanyId: buyer!,
+      matches: [{ ...sampleEventData['rfq.matched'].matches[0]!, supplierCompanyId: matchedSupplier! }],
+    },
+  });
+  const unrelated = buildEvent(TOPICS.companyVerified, {
+    source: '/foodxchange/admin-test',
+    subject: other!,
+    correlationId: `corr-other-${suffix}`,
+    data: { ...sampleEventData['company.verified'], companyId: other! },
+  });
+
+  beforeAll(async () => {
+    // The audit handler on the real database, as the consumer calls it.
+    for (const [offset, event] of [order, matched, unrelated].entries()) {
+      await recordAuditEvent(event, { app: server, log: server.log, topic: event.type.replace('com.foodxchange.', ''), partition: 0, offset: String(offset), attempt: 1, heartbeat: async () => {} });
+    }
+  });
+
+  const ids = async (query: string) => {
+    const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?${query}` });
+    expect(res.statusCode, query).toBe(200);
+    return (res.json().data as Array<{ id: string }>).map((event) => event.id).sort();
+  };
+
+  it('finds the events of a company as party, matched supplier or subject', async () => {
+    expect(await ids(`companyId=${buyer}`)).toEqual([order.id, matched.id].sort());
+    expect(await ids(`companyId=${supplier}`)).toEqual([order.id]);
+    expect(await ids(`companyId=${matchedSupplier}`)).toEqual([matched.id]);
+    expect(await ids(`companyId=${other}`)).toEqual([unrelated.id]);
+    expect(await ids(`companyId=${buyer}&topic=order.created`)).toEqual([order.id]);
+    expect(await ids(`companyId=co-nobody-${suffix}`)).toEqual([]);
+    const one = await server.inject({ headers: admin(), url: `/api/v1/admin/audit/${order.id}` });
+    expect(one.json().data.companyIds.sort()).toEqual([buyer, supplier].sort());
+  });
+
+  it('finds the events of a correlation id, and nothing else', async () => {
+    expect(await ids(`correlationId=${correlationId}`)).toEqual([order.id, matched.id].sort());
+    expect(await ids(`correlationId=${correlationId}&companyId=${matchedSupplier}`)).toEqual([matched.id]);
+  });
+
+  it('rejects a malformed company id with a field error', async () => {
+    for (const value of ['', '%20x', 'a'.repeat(201), '..']) {
+      const res = await server.inject({ headers: admin(), url: `/api/v1/admin/audit?companyId=${value}` });
+      expect(res.statusCode, value).toBe(400);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
+    }
+  });
+});
+
+describe('audit retention', () => {
+  const entry = (id: string, recordedAt: Date, time = new Date()) => ({
+    _id: id,
+    topic: TEST_TOPIC,
+    type: 'com.foodxchange.notification.sent',
+    source: '/foodxchange/admin-test',
+    subject: id,
+    correlationId: `corr-retention-${id}`,
+    time,
+    dataschema: 'x',
+    data: '{}',
+    companyIds: [],
+    partition: 0,
+    offset: '0',
+    recordedAt,
+  });
+
+  it('removes the entries older than the age, and only those', async () => {
+    const model = auditEventModel(server.mongo);
+    const suffix = uniqueSuffix();
+    const [old, edge, young] = [`old-${suffix}`, `edge-${suffix}`, `young-${suffix}`];
+    // Far in the "future" relative to the running job's clock, so only the explicit run below can remove them.
+    const base = Date.now() + 365 * DAY_MS;
+    const future = (ms: number) => new Date(base + ms);
+    await model.create([entry(old, future(-10 * DAY_MS - 1)), entry(edge, future(-10 * DAY_MS)), entry(young, future(-DAY_MS))]);
+    const removed = await removeExpiredAuditEvents(model, 10 * DAY_MS, future(0));
+    expect(removed).toBeGreaterThanOrEqual(1);
+    const left = (await model.find({ _id: { $in: [old, edge, young] } }).lean()).map((doc) => doc._id).sort();
+    expect(left).toEqual([edge, young].sort());
+    // Running it again removes nothing more of them (idempotent: replicas may both run it).
+    await removeExpiredAuditEvents(model, 10 * DAY_MS, future(0));
+    expect((await model.find({ _id: { $in: [old, edge, young] } }).lean()).map((doc) => doc._id).sort()).toEqual([edge, young].sort());
+  });
+
+  it('runs by itself on every replica: an entry recorded past the configured age disappears, recent ones stay', async () => {
+    const model = auditEventModel(server.mongo);
+    const suffix = uniqueSuffix();
+    const [expired, recent, oldEvent] = [`expired-${suffix}`, `recent-${suffix}`, `old-event-${suffix}`];
+    await model.create([
+      entry(expired, new Date(Date.now() - 91 * DAY_MS)),
+      entry(recent, new Date(Date.now() - 89 * DAY_MS)),
+      // An old event recorded today (a replay, a late consumer): its age is the entry's, not the event's.
+      entry(oldEvent, new Date(), new Date('2020-01-01T00:00:00.000Z')),
+    ]);
+    await waitFor(async () => (await model.exists({ _id: expired })) === null, { timeoutMs: 10_000, what: 'the retention job to remove the expired entry' });
+    // One more pass, seen by a second expired entry going: the recent ones survived two passes.
+    const marker = `marker-${suffix}`;
+    await model.create(entry(marker, new Date(Date.now() - 100 * DAY_MS)));
+    await waitFor(async () => (await model.exists({ _id: marker })) === null, { timeoutMs: 10_000, what: 'a second pass of the retention job' });
+    expect((await model.find({ _id: { $in: [recent, oldEvent] } }).lean()).map((doc) => doc._id).sort()).toEqual([oldEvent, recent].sort());
+  });
+
+  it('refuses an age that is not positive', () => {
+    expect(() => loadServiceConfig(service, { AUDIT_RETENTION_DAYS: 0 })).toThrow(/AUDIT_RETENTION_DAYS/);
+    expect(() => loadServiceConfig(service, { AUDIT_RETENTION_DAYS: 'soon' })).toThrow(/AUDIT_RETENTION_DAYS/);
+    expect(loadServiceConfig(service, {}).AUDIT_RETENTION_DAYS).toBe(90);
   });
 });
