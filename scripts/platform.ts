@@ -32,6 +32,8 @@ export interface InfraUrls {
   kafkaBrokers: string;
   elasticsearchUrl: string;
   redisUrl: string;
+  /** The SMTP server the notification service sends e-mail to (the launcher's MailDev by default). */
+  smtpUrl?: string;
 }
 
 export interface LaunchOptions {
@@ -137,6 +139,7 @@ export function launch(options: LaunchOptions): RunningProcess[] {
         KAFKA_BROKERS: options.infra.kafkaBrokers,
         ELASTICSEARCH_URL: options.infra.elasticsearchUrl,
         REDIS_URL: options.infra.redisUrl,
+        ...(proc.name === 'notification' && options.infra.smtpUrl ? { SMTP_URL: options.infra.smtpUrl } : {}),
         ...upstreamEnv(offset, '127.0.0.1', replicas),
         ...(proc.name === GATEWAY.name && replicas > 1 ? { GATEWAY_INSTANCE: `gateway-${replica}` } : {}),
         // Every service verifies access tokens itself, against the auth service's public keys.

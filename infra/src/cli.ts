@@ -8,7 +8,7 @@ import { writePrometheusFiles } from './monitoring.js';
 import type { ServerSelector } from './types.js';
 
 const usage =
-  'usage: pnpm infra up [--only redis,postgres,ferretdb|mongo,kafka,elasticsearch,prometheus] | down | status [--json] | prometheus-config [--check]';
+  'usage: pnpm infra up [--only redis,postgres,ferretdb|mongo,kafka,elasticsearch,prometheus,maildev] | down | status [--json] | prometheus-config [--check]';
 
 function parseOnly(args: string[]): ServerSelector[] | undefined {
   const index = args.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));

@@ -10,6 +10,7 @@ import type { ServerContext, ServerDriver, ProbeResult } from './servers/driver.
 import { elasticsearchDriver } from './servers/elasticsearch.js';
 import { ferretdbDriver } from './servers/ferretdb.js';
 import { kafkaDriver } from './servers/kafka.js';
+import { maildevDriver } from './servers/maildev.js';
 import { postgresDriver } from './servers/postgres.js';
 import { prometheusDriver } from './servers/prometheus.js';
 import { redisDriver } from './servers/redis.js';
@@ -39,6 +40,7 @@ export function createDrivers(paths: CachePaths, prometheus: PrometheusOptions =
     kafka: kafkaDriver(paths),
     elasticsearch: elasticsearchDriver(paths),
     prometheus: prometheusDriver({ ...prometheus, port: PORTS.prometheus }),
+    maildev: maildevDriver(paths),
   };
 }
 
@@ -65,6 +67,7 @@ export function resolveEndpoints(env: NodeJS.ProcessEnv = process.env): InfraEnd
     kafkaBrokers: env.KAFKA_BROKERS || DEFAULT_URLS.kafka,
     elasticsearchUrl: env.ELASTICSEARCH_URL || DEFAULT_URLS.elasticsearch,
     redisUrl: env.REDIS_URL || DEFAULT_URLS.redis,
+    smtpUrl: env.SMTP_URL || DEFAULT_URLS.maildev,
   };
 }
 
@@ -372,7 +375,7 @@ export async function down(options: { log?: (line: string) => void } = {}): Prom
       return report;
     };
     // FerretDB first: PostgreSQL's fast shutdown would otherwise cut its open connections.
-    const first = await Promise.all((['ferretdb', 'kafka', 'elasticsearch', 'redis', 'prometheus'] as const).map(stopOne));
+    const first = await Promise.all((['ferretdb', 'kafka', 'elasticsearch', 'redis', 'prometheus', 'maildev'] as const).map(stopOne));
     const postgres = await stopOne('postgres');
     return [...first, postgres];
   });

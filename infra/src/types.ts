@@ -2,9 +2,9 @@
  * The servers the launcher knows. `ferretdb` is the MongoDB-compatible server; it needs `postgres`.
  * `prometheus` (monitoring) only starts when asked for by name: it is no endpoint of the services.
  */
-export type ServerName = 'redis' | 'postgres' | 'ferretdb' | 'kafka' | 'elasticsearch' | 'prometheus';
+export type ServerName = 'redis' | 'postgres' | 'ferretdb' | 'kafka' | 'elasticsearch' | 'prometheus' | 'maildev';
 
-export const SERVER_NAMES: readonly ServerName[] = ['redis', 'postgres', 'ferretdb', 'kafka', 'elasticsearch', 'prometheus'];
+export const SERVER_NAMES: readonly ServerName[] = ['redis', 'postgres', 'ferretdb', 'kafka', 'elasticsearch', 'prometheus', 'maildev'];
 
 /** Accepted by `only`: `mongo` is an alias of `ferretdb` for callers that think in endpoints. */
 export type ServerSelector = ServerName | 'mongo';
@@ -18,6 +18,8 @@ export interface InfraEndpoints {
   elasticsearchUrl: string;
   /** e.g. `redis://127.0.0.1:6379`. */
   redisUrl: string;
+  /** e.g. `smtp://127.0.0.1:1025` (MailDev, when the launcher runs it: `up --only maildev`). */
+  smtpUrl: string;
 }
 
 /**

@@ -9,6 +9,10 @@ export const KAFKA_SCALA_VERSION = '2.13';
 /** The slf4j binding Kafka 3.9's own distribution ships (log4j 1 API via reload4j). */
 export const SLF4J_RELOAD4J_VERSION = '1.7.36';
 export const ELASTICSEARCH_VERSION = '8.19.21';
+/** MailDev from npm: the SMTP server (with a web inbox and REST API) that catches the platform's e-mail. */
+export const MAILDEV_VERSION = '3.0.0';
+/** MailDev keeps mail in memory: the oldest beyond this many are dropped. */
+export const MAILDEV_MAX_EMAILS = 5000;
 
 /** Java is needed by Kafka and Elasticsearch; ES 8.19 refuses anything older than 17. */
 export const MIN_JAVA_MAJOR = 17;
@@ -27,6 +31,8 @@ export const PORTS = {
   elasticsearch: 9200,
   elasticsearchTransport: 9300,
   prometheus: 9090,
+  maildevSmtp: 1025,
+  maildevWeb: 1080,
 } as const;
 
 /**
@@ -60,4 +66,7 @@ export const DEFAULT_URLS = {
   kafka: `${HOST}:${PORTS.kafka}`,
   elasticsearch: `http://${HOST}:${PORTS.elasticsearch}`,
   prometheus: `http://${HOST}:${PORTS.prometheus}`,
+  maildev: `smtp://${HOST}:${PORTS.maildevSmtp}`,
+  /** MailDev's web inbox and REST API (`/api/email`). */
+  maildevWeb: `http://${HOST}:${PORTS.maildevWeb}`,
 } as const;
