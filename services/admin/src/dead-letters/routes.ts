@@ -6,9 +6,12 @@ import {
   DeadLetterListEnvelope,
   DeadLetterParamsSchema,
   DeadLetterQuerySchema,
+  TopicReplayBodySchema,
+  TopicReplayEnvelope,
   type DeadLetterQuery,
+  type TopicReplayBody,
 } from './schemas.js';
-import { getDeadLetter, listDeadLetters, replayDeadLetter, type ReplayInFlight } from './service.js';
+import { getDeadLetter, listDeadLetters, replayDeadLetter, replayTopic, type ReplayInFlight } from './service.js';
 
 export default async function deadLetterRoutes(
   app: FastifyInstance,
@@ -66,6 +69,27 @@ export default async function deadLetterRoutes(
       const deadLetter = await replayDeadLetter({ deadLetters, claims, inFlight }, (request.params as { id: string }).id);
       app.events.published();
       return reply.code(202).send(ok(deadLetter));
+    },
+  );
+
+  app.post(
+    '/dead-letters/replay',
+    {
+      config: { access: { permission: 'dead-letters:replay' } },
+      schema: {
+        tags: ['dead-letters'],
+        summary: 'Replay every pending dead letter of a topic (after a fix), each once',
+        description:
+          'Each letter is replayed as by POST /dead-letters/{id}/replay (pending → replayed, staged in its outbox, once: a letter replayed before, by either route, is not sent again). 202 with what was replayed and what was skipped; calling again replays only letters that arrived since.',
+        body: TopicReplayBodySchema,
+        response: { 202: TopicReplayEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const { topic, limit } = request.body as TopicReplayBody;
+      const result = await replayTopic({ deadLetters, claims, inFlight }, topic, limit ?? 500);
+      if (result.replayed.length > 0) app.events.published();
+      return reply.code(202).send(ok(result));
     },
   );
 }

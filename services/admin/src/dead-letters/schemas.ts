@@ -71,3 +71,23 @@ export const DeadLetterParamsSchema = Type.Object(
 
 export const DeadLetterEnvelope = Envelope(DeadLetterSchema);
 export const DeadLetterListEnvelope = PagedEnvelope(DeadLetterSchema);
+
+export const TopicReplayBodySchema = Type.Object(
+  {
+    topic: TopicSchema,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500, description: 'At most this many letters per call' })),
+  },
+  { additionalProperties: false },
+);
+export type TopicReplayBody = Static<typeof TopicReplayBodySchema>;
+
+export const TopicReplaySchema = Type.Object({
+  topic: Type.String(),
+  replayed: Type.Array(Type.String(), { description: 'Dead letters this call replayed (staged in their outbox), oldest first' }),
+  skipped: Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }), {
+    description: 'Pending letters not replayed: quarantine notices, records without a value, letters another request is replaying',
+  }),
+  remaining: Type.Integer({ minimum: 0, description: 'Replayable letters left beyond the limit: call again' }),
+});
+
+export const TopicReplayEnvelope = Envelope(TopicReplaySchema);

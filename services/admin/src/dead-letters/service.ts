@@ -184,3 +184,50 @@ async function alreadyReplayed(doc: DeadLetterDoc, replayInFlight: ReplayInFligh
     },
   );
 }
+
+export interface TopicReplayResult {
+  topic: string;
+  replayed: string[];
+  skipped: Array<{ id: string; reason: string }>;
+  remaining: number;
+}
+
+/**
+ * Replays every pending dead letter of one original topic, oldest first, each exactly as
+ * `replayDeadLetter` does (its unique claim makes a letter replayable once, however many bulk and
+ * single replays race for it). At most `limit` letters per call; `remaining` says how many
+ * replayable ones are left for the next call. Letters that cannot be replayed (a producer's
+ * quarantine notice, a record without a value, one another request is replaying) are skipped
+ * and listed with the reason; a second call after a complete one replays nothing.
+ */
+export async function replayTopic(models: ReplayModels, topic: string, limit: number, now = new Date()): Promise<TopicReplayResult> {
+  const pending = await models.deadLetters
+    .find({ originalTopic: topic, status: 'pending' })
+    .select({ _id: 1, quarantinedBy: 1, valueBase64: 1, value: 1 })
+    .sort({ recordedAt: 1, _id: 1 })
+    .lean<Array<Pick<DeadLetterDoc, '_id' | 'quarantinedBy' | 'valueBase64' | 'value'>>>();
+  const result: TopicReplayResult = { topic, replayed: [], skipped: [], remaining: 0 };
+  for (const letter of pending) {
+    if (letter.quarantinedBy) {
+      result.skipped.push({ id: letter._id, reason: `a notice: the ${letter.quarantinedBy} service keeps the quarantined event; replay it there` });
+      continue;
+    }
+    if (typeof letter.valueBase64 !== 'string' && typeof letter.value !== 'string') {
+      result.skipped.push({ id: letter._id, reason: 'nothing to replay: the record has no value' });
+      continue;
+    }
+    if (result.replayed.length >= limit) {
+      result.remaining += 1;
+      continue;
+    }
+    try {
+      await replayDeadLetter(models, letter._id, now);
+      result.replayed.push(letter._id);
+    } catch (error) {
+      // Replayed or being replayed by someone else meanwhile (or gone): not this call's to send.
+      if (!(error instanceof ConflictError) && !(error instanceof NotFoundError)) throw error;
+      result.skipped.push({ id: letter._id, reason: error.message });
+    }
+  }
+  return result;
+}
