@@ -12,7 +12,12 @@ declare module 'fastify' {
 async function metricsPlugin(app: FastifyInstance, opts: { service: string }) {
   const registry = new Registry();
   registry.setDefaultLabels({ service: opts.service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop delay histogram samples with a libuv timer at this period. prom-client's
+  // default, 10 ms, wakes every process 100 times a second whatever the load: measured alone,
+  // 5.0 ms/s of CPU for the timer, against 0.07 without it (about half of what a service costs at
+  // rest). Once a second still samples the percentiles scraped every 15 s; a blocked loop still
+  // shows as the delay of the sample that waited for it.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
 
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
