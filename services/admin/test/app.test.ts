@@ -42,6 +42,11 @@ describe('admin service', () => {
         '/api/v1/admin/dead-letters',
         '/api/v1/admin/dead-letters/{id}',
         '/api/v1/admin/dead-letters/{id}/replay',
+        '/api/v1/admin/dead-letters/replay',
+        '/api/v1/admin/stats',
+        '/api/v1/admin/users/{id}',
+        '/api/v1/admin/users/{id}/suspend',
+        '/api/v1/admin/users/{id}/unsuspend',
       ]),
     );
   });
@@ -73,5 +78,62 @@ describe('admin service', () => {
       }
     }
     expect((await server.inject({ url: '/api/v1/admin/dead-letters', headers: admin() })).statusCode).toBe(200);
+  });
+
+  /** Every route of the OpenAPI document under /api/v1/admin and /ops, path parameters filled in. */
+  async function adminRoutes(): Promise<Array<{ method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'; url: string }>> {
+    const doc = (await server.inject({ headers: admin(), url: '/openapi.json' })).json();
+    const samples: Record<string, string> = { id: `${'notification.sent.dlq'}:0:1`, eventId: 'some-event' };
+    const routes = [];
+    for (const [path, operations] of Object.entries<Record<string, unknown>>(doc.paths)) {
+      if (!path.startsWith('/api/v1/admin') && !path.startsWith('/ops/')) continue;
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (path.startsWith('/api/v1/admin/users') ? 'user-1' : (samples[name] ?? 'x')));
+      for (const method of Object.keys(operations)) routes.push({ method: method.toUpperCase() as 'GET', url });
+    }
+    return routes;
+  }
+
+  it('refuses buyers and suppliers with 403 on every admin route, whatever the input, and lets admins through', async () => {
+    const routes = await adminRoutes();
+    // The routes of issue 12 and the earlier ones are all there (the list is not empty by accident).
+    expect(routes.map((route) => `${route.method} ${route.url}`)).toEqual(
+      expect.arrayContaining(['GET /api/v1/admin/stats', 'POST /api/v1/admin/dead-letters/replay', 'POST /api/v1/admin/users/user-1/suspend', 'GET /api/v1/admin/audit']),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(11);
+    for (const route of routes) {
+      for (const role of ['buyer', 'supplier'] as const) {
+        for (const payload of [undefined, { topic: 'notification.sent', reason: 'a good reason' }, { nonsense: true }]) {
+          const res = await server.inject({ ...route, headers: bearer(issuer.token({ role })), ...(payload && route.method !== 'GET' ? { payload } : {}) });
+          expect(res.statusCode, `${role} ${route.method} ${route.url}`).toBe(403);
+          expect(res.json(), `${role} ${route.method} ${route.url}`).toMatchObject({ success: false, error: { code: 'AUTHORIZATION_ERROR' } });
+        }
+      }
+      expect((await server.inject({ ...route })).statusCode, `anonymous ${route.method} ${route.url}`).toBe(401);
+      // An admin is not refused (the answer is the route's own: 200, 202, 400, 404 or 409).
+      const res = await server.inject({ ...route, headers: bearer(issuer.token({ role: 'super_admin', companyId: null })) });
+      expect([401, 403], `super_admin ${route.method} ${route.url}`).not.toContain(res.statusCode);
+      expect(res.statusCode, `super_admin ${route.method} ${route.url}`).toBeLessThan(500);
+    }
+  });
+
+  it('answers bad input on admin routes with 4xx in the error envelope, never 500', async () => {
+    const cases: Array<{ method: 'GET' | 'POST'; url: string; payload?: string | object; status: number }> = [
+      { method: 'GET', url: '/api/v1/admin/stats?x=1', status: 400 },
+      { method: 'GET', url: '/api/v1/admin/audit?limit=abc', status: 400 },
+      { method: 'GET', url: '/api/v1/admin/audit?companyId=%00', status: 400 },
+      { method: 'GET', url: `/api/v1/admin/audit/${'x'.repeat(201)}`, status: 414 },
+      { method: 'GET', url: '/api/v1/admin/dead-letters/not-an-id', status: 400 },
+      { method: 'POST', url: '/api/v1/admin/dead-letters/replay', payload: '{broken', status: 400 },
+      { method: 'POST', url: '/api/v1/admin/dead-letters/replay', payload: { topic: 42 }, status: 400 },
+      { method: 'POST', url: '/api/v1/admin/dead-letters/replay', payload: '[]', status: 400 },
+      { method: 'POST', url: '/api/v1/admin/users/bad%20id/suspend', payload: { reason: 'a good reason' }, status: 400 },
+      { method: 'POST', url: '/api/v1/admin/users/user-1/suspend', payload: { reason: 'no' }, status: 400 },
+      { method: 'POST', url: '/api/v1/admin/users/user-1/unsuspend', payload: '"text"', status: 400 },
+    ];
+    for (const { method, url, payload, status } of cases) {
+      const res = await server.inject({ method, url, headers: { ...admin(), 'content-type': 'application/json' }, ...(payload !== undefined ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url}`).toBe(status);
+      expect(res.json(), `${method} ${url}`).toMatchObject({ success: false, error: { code: expect.any(String), message: expect.any(String) } });
+    }
   });
 });
