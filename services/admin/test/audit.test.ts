@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { buildService, loadServiceConfig } from '@foodxchange/service-kit';
 import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
-import { buildEvent, sampleEventData, toKafkaMessage, TOPICS } from '@foodxchange/contracts';
+import { buildEvent, sampleEventData, toKafkaMessage, topicOf, TOPICS } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
 import { recordAuditEvent } from '../src/audit/record.js';
 import { auditEventModel } from '../src/audit/model.js';
@@ -197,7 +197,7 @@ describe('audit filters by company and correlation id', () => {
   beforeAll(async () => {
     // The audit handler on the real database, as the consumer calls it.
     for (const [offset, event] of [order, matched, unrelated].entries()) {
-      await recordAuditEvent(event, { app: server, log: server.log, topic: event.type.replace('com.foodxchange.', ''), partition: 0, offset: String(offset), attempt: 1, heartbeat: async () => {} });
+      await recordAuditEvent(event, { app: server, log: server.log, topic: topicOf(event), partition: 0, offset: String(offset), attempt: 1, heartbeat: async () => {} });
     }
   });
 
