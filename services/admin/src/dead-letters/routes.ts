@@ -87,7 +87,7 @@ export default async function deadLetterRoutes(
     },
     async (request, reply) => {
       const { topic, limit } = request.body as TopicReplayBody;
-      const result = await replayTopic({ deadLetters, claims, inFlight }, topic, limit ?? 500);
+      const result = await replayTopic({ deadLetters, claims, inFlight }, topic, limit ?? 100);
       if (result.replayed.length > 0) app.events.published();
       return reply.code(202).send(ok(result));
     },

@@ -75,7 +75,14 @@ export const DeadLetterListEnvelope = PagedEnvelope(DeadLetterSchema);
 export const TopicReplayBodySchema = Type.Object(
   {
     topic: TopicSchema,
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500, description: 'At most this many letters per call' })),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 500,
+        default: 100,
+        description: 'At most this many letters per call (each is a few writes: the default keeps a call well inside the gateway timeout); call again while `remaining` > 0',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
