@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The real servers, started or reused, so the package's tests also run on their own.
-    globalSetup: ['@foodxchange/infra/vitest-setup'],
+    globalSetup: ['@foodxchange/infra/vitest-setup', './test/maildev-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests share the launcher's Kafka and Mongo servers: one file at a time.

@@ -1,12 +1,16 @@
 import { defaultPortOf } from '@foodxchange/contracts';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
-import { notificationConfig } from './config.js';
+import { notificationConfig, type NotificationSettings } from './config.js';
 import type { NotificationServiceDeps } from './deps.js';
+import { smtpMailer } from './email/mailer.js';
+import { deliveryModel } from './email/model.js';
 import { memberModel } from './members/model.js';
 import { notificationModel } from './notifications/model.js';
 import notificationRoutes from './notifications/routes.js';
-import { publishes, subscriptions } from './subscriptions.js';
+import { preferencesModel } from './preferences/model.js';
+import preferenceRoutes from './preferences/routes.js';
+import { publishes, subscriptionsFor } from './subscriptions.js';
 
 export const service: ServiceDefinition<typeof notificationConfig> = {
   name: 'notification',
@@ -17,21 +21,32 @@ export const service: ServiceDefinition<typeof notificationConfig> = {
 };
 
 const app: ServiceApp = async (fastify, { config }) => {
-  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions } });
+  const settings = config as typeof config & NotificationSettings;
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions: subscriptionsFor(settings.NOTIFICATION_EMAIL_ENABLED) } });
 
   const members = memberModel(fastify.mongo);
   const notifications = notificationModel(fastify.mongo);
+  const preferences = preferencesModel(fastify.mongo);
+  const deliveries = deliveryModel(fastify.mongo);
   fastify.events.registerOutbox(notifications);
+  fastify.events.registerOutbox(deliveries);
+  const context = (correlationId?: string) => fastify.events.context(undefined, correlationId);
+  const published = () => fastify.events.published();
+
+  let email: NotificationServiceDeps['email'];
+  if (settings.NOTIFICATION_EMAIL_ENABLED) {
+    const mailer = smtpMailer(settings);
+    fastify.addHook('onClose', async () => mailer.close());
+    email = { deliveries, members, preferences, mailer, publicUrl: settings.PUBLIC_URL, context, published, log: fastify.log };
+  }
   fastify.decorate('notification', {
     members: { members, locks: fastify.locks },
-    notifications: {
-      notifications,
-      members,
-      context: (correlationId) => fastify.events.context(undefined, correlationId),
-      published: () => fastify.events.published(),
-    },
+    notifications: { notifications, members, context, published },
+    preferences: { preferences, locks: fastify.locks },
+    ...(email ? { email } : {}),
   } satisfies NotificationServiceDeps);
 
+  await fastify.register(preferenceRoutes, { prefix: '/api/v1/notifications', preferences, locks: fastify.locks });
   await fastify.register(notificationRoutes, { prefix: '/api/v1/notifications', notifications });
 };
 

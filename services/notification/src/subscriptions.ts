@@ -1,5 +1,6 @@
 import { TOPICS, type Topic } from '@foodxchange/contracts';
 import { subscribe, type Subscription } from '@foodxchange/service-kit';
+import { emailHandler } from './email/events.js';
 import { onUserRegisteredMember, onUserSuspendedMember, onUserUnsuspendedMember } from './members/events.js';
 import { inAppHandler } from './notifications/events.js';
 import { NOTIFYING_TOPICS } from './notifications/plan.js';
@@ -17,4 +18,12 @@ const members: Subscription[] = [
 /** One in-app notification per recipient user of each notifying event. */
 const inApp: Subscription[] = NOTIFYING_TOPICS.map((topic) => subscribe(topic, inAppHandler(topic), { name: `${topic}.in-app` }));
 
-export const subscriptions: readonly Subscription[] = [...members, ...inApp];
+/** One e-mail per recipient user who wants it (own handlers: retried and dead-lettered on their own). */
+const email: Subscription[] = NOTIFYING_TOPICS.map((topic) => subscribe(topic, emailHandler(topic), { name: `${topic}.email` }));
+
+export const subscriptions: readonly Subscription[] = [...members, ...inApp, ...email];
+
+/** The subscriptions of a process: without the e-mail consumers when e-mail is turned off. */
+export function subscriptionsFor(emailEnabled: boolean): readonly Subscription[] {
+  return emailEnabled ? subscriptions : [...members, ...inApp];
+}
