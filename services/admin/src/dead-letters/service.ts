@@ -108,6 +108,12 @@ export interface ReplayModels {
  * stale claim on a still-pending dead letter; it is taken over after REPLAY_CLAIM_STALE_MS.
  */
 export async function replayDeadLetter(models: ReplayModels, id: string, now = new Date()): Promise<DeadLetterView> {
+  await stageReplay(models, id, now);
+  return getDeadLetter(models.deadLetters, id, models.inFlight);
+}
+
+/** The replay itself (claim, then status and outbox in one write), without reading the view back. */
+async function stageReplay(models: ReplayModels, id: string, now: Date): Promise<void> {
   const doc = await models.deadLetters.findById(id).lean<DeadLetterDoc>();
   if (!doc) throw new NotFoundError(`Dead letter ${id}`);
   if (doc.status !== 'pending') throw await alreadyReplayed(doc, models.inFlight);
@@ -148,7 +154,6 @@ export async function replayDeadLetter(models: ReplayModels, id: string, now = n
     { _id: id },
     withStagedEvents({ $set: { status: 'replayed', lastReplayedAt: now }, $inc: { replayCount: 1 } }, [entry]),
   );
-  return getDeadLetter(models.deadLetters, id, models.inFlight);
 }
 
 async function claimReplay(models: ReplayModels, id: string, now: Date, takeover = true): Promise<void> {
@@ -221,7 +226,7 @@ export async function replayTopic(models: ReplayModels, topic: string, limit: nu
       continue;
     }
     try {
-      await replayDeadLetter(models, letter._id, now);
+      await stageReplay(models, letter._id, now);
       result.replayed.push(letter._id);
     } catch (error) {
       // Replayed or being replayed by someone else meanwhile (or gone): not this call's to send.
