@@ -10,6 +10,8 @@ import { notificationModel } from './notifications/model.js';
 import notificationRoutes from './notifications/routes.js';
 import { preferencesModel } from './preferences/model.js';
 import preferenceRoutes from './preferences/routes.js';
+import { LiveHub } from './stream/hub.js';
+import streamRoutes from './stream/routes.js';
 import { publishes, subscriptionsFor } from './subscriptions.js';
 
 export const service: ServiceDefinition<typeof notificationConfig> = {
@@ -22,7 +24,10 @@ export const service: ServiceDefinition<typeof notificationConfig> = {
 
 const app: ServiceApp = async (fastify, { config }) => {
   const settings = config as typeof config & NotificationSettings;
-  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions: subscriptionsFor(settings.NOTIFICATION_EMAIL_ENABLED) } });
+  await fastify.register(serviceKit, { service, config, kafka: { publishes, subscriptions: subscriptionsFor(settings.NOTIFICATION_EMAIL_ENABLED) },
+    // Live streams fan out through Redis; without it they still resume from the database.
+    redis: { optional: true },
+  });
 
   const members = memberModel(fastify.mongo);
   const notifications = notificationModel(fastify.mongo);
@@ -33,6 +38,10 @@ const app: ServiceApp = async (fastify, { config }) => {
   const context = (correlationId?: string) => fastify.events.context(undefined, correlationId);
   const published = () => fastify.events.published();
 
+  const hub = new LiveHub(fastify.redis, `notification:${settings.MONGO_DB}:live`, fastify.log);
+  await hub.start();
+  fastify.addHook('onClose', async () => hub.close());
+
   let email: NotificationServiceDeps['email'];
   if (settings.NOTIFICATION_EMAIL_ENABLED) {
     const mailer = smtpMailer(settings);
@@ -41,12 +50,20 @@ const app: ServiceApp = async (fastify, { config }) => {
   }
   fastify.decorate('notification', {
     members: { members, locks: fastify.locks },
-    notifications: { notifications, members, context, published },
+    notifications: { notifications, members, context, published, live: (userId, notification) => hub.publish(userId, notification) },
     preferences: { preferences, locks: fastify.locks },
+    live: hub,
     ...(email ? { email } : {}),
   } satisfies NotificationServiceDeps);
 
   await fastify.register(preferenceRoutes, { prefix: '/api/v1/notifications', preferences, locks: fastify.locks });
+  await fastify.register(streamRoutes, {
+    prefix: '/api/v1/notifications',
+    notifications,
+    hub,
+    heartbeatMs: settings.SSE_HEARTBEAT_MS,
+    replayLimit: settings.SSE_REPLAY_LIMIT,
+  });
   await fastify.register(notificationRoutes, { prefix: '/api/v1/notifications', notifications });
 };
 

@@ -13,6 +13,8 @@ export const notificationConfig = {
     description: 'false: only in-app notifications (the e-mail consumers are not subscribed at all)',
   }),
   SMTP_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'Connection, greeting and socket timeout of one SMTP delivery' }),
+  SSE_HEARTBEAT_MS: Type.Integer({ minimum: 50, default: 15_000, description: 'How often GET /notifications/stream sends a comment line to keep the connection open' }),
+  SSE_REPLAY_LIMIT: Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'At most this many missed notifications are sent on a resume (Last-Event-ID)' }),
 };
 
 export interface NotificationSettings {
@@ -21,4 +23,6 @@ export interface NotificationSettings {
   PUBLIC_URL: string;
   NOTIFICATION_EMAIL_ENABLED: boolean;
   SMTP_TIMEOUT_MS: number;
+  SSE_HEARTBEAT_MS: number;
+  SSE_REPLAY_LIMIT: number;
 }

@@ -18,7 +18,7 @@ describe('notification service', () => {
     const res = await server.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toMatchObject({ status: 'ok', service: 'notification' });
-    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo']);
+    expect(Object.keys(res.json().data.checks).sort()).toEqual(['kafka', 'mongo', 'redis']);
   });
 
   it('answers unknown routes with the 404 envelope', async () => {

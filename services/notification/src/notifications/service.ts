@@ -13,6 +13,8 @@ export interface NotificationDeps {
   context: (correlationId?: string) => EventContext;
   /** Kicks the outbox relay after a write that staged events. */
   published: () => void;
+  /** Hands a new notification to the user's live streams on every replica (best effort). */
+  live?: (userId: string, notification: NotificationView) => void;
 }
 
 /** Parallel inserts per event at most (a match can reach dozens of users). */
@@ -74,6 +76,7 @@ export async function notify<T extends NotifyingTopic>(deps: NotificationDeps, t
         );
         try {
           await doc.save();
+          deps.live?.(recipient.userId, toNotificationView(doc.toObject()));
           return 1;
         } catch (error) {
           if (isDuplicateKeyError(error)) return 0; // created by an earlier delivery
