@@ -18,7 +18,7 @@ const members: Subscription[] = [
 /** One in-app notification per recipient user of each notifying event. */
 const inApp: Subscription[] = NOTIFYING_TOPICS.map((topic) => subscribe(topic, inAppHandler(topic), { name: `${topic}.in-app` }));
 
-/** One e-mail per recipient user who wants it (own handlers: retried and dead-lettered on their own). */
+/** One e-mail per recipient user who wants it (own handlers, after the in-app ones: retried and dead-lettered on their own). */
 const email: Subscription[] = NOTIFYING_TOPICS.map((topic) => subscribe(topic, emailHandler(topic), { name: `${topic}.email` }));
 
 export const subscriptions: readonly Subscription[] = [...members, ...inApp, ...email];

@@ -33,5 +33,17 @@ describe('notification service', () => {
     // The kit's own routes are documented too, with the error envelope of every status.
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/health/ready', '/health/live', '/ops/outbox/quarantine']));
     expect(Object.keys(doc.paths['/health/ready'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '500', '503']));
+    // Its own routes, each with its schemas.
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/notifications/',
+        '/api/v1/notifications/{id}/read',
+        '/api/v1/notifications/read-all',
+        '/api/v1/notifications/preferences',
+        '/api/v1/notifications/stream',
+      ]),
+    );
+    expect(doc.paths['/api/v1/notifications/'].get.responses['200'].content['application/json'].schema.properties).toHaveProperty('unreadCount');
+    expect(Object.keys(doc.paths['/api/v1/notifications/preferences'].patch.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
   });
 });
