@@ -186,13 +186,28 @@ describe('who hears of what', () => {
     expect(await recipientsOf(event)).toEqual(ids(s3));
   });
 
-  it('a user who is unsuspended hears of their company again', async () => {
+  it('rfq.cancelled reaches the suppliers matched to it, not the buyer', async () => {
+    const cancelledRfq = id('rfq');
+    const event = contractEvent(TOPICS.rfqCancelled, cancelledRfq, {
+      rfqId: cancelledRfq,
+      buyerCompanyId: B,
+      title: 'Peppers for Munich',
+      status: 'cancelled',
+      reason: 'Budget withdrawn',
+      matchedSupplierCompanyIds: [S2, S3],
+    });
+    await deliverNotifying(event, TOPICS.rfqCancelled);
+    expect(await recipientsOf(event)).toEqual(ids(s2, s3));
+    const doc = await server.notification.notifications.notifications.findOne({ eventId: event.id, userId: s3.userId }).lean();
+    expect(doc).toMatchObject({ type: 'rfq.cancelled', link: `/api/v1/rfqs/${cancelledRfq}` });
+    expect(doc?.body).toContain('Budget withdrawn');
+  });
+
+  it('a user who is unsuspended is told so, and hears of their company again', async () => {
     const later = new Date(Date.now() + 1000).toISOString();
-    await deliver(
-      server,
-      contractEvent(TOPICS.userUnsuspended, s1x.userId, { userId: s1x.userId, reason: 'Cleared', unsuspendedBy: 'adm-1', unsuspendedAt: later }),
-      ['user.unsuspended.members'],
-    );
+    const unsuspended = contractEvent(TOPICS.userUnsuspended, s1x.userId, { userId: s1x.userId, reason: 'Cleared', unsuspendedBy: 'adm-1', unsuspendedAt: later });
+    await deliver(server, unsuspended, ['user.unsuspended.members', handler(TOPICS.userUnsuspended)]);
+    expect(await recipientsOf(unsuspended)).toEqual(ids(s1x));
     const event = contractEvent(TOPICS.companyVerified, S1, { companyId: S1, name: 'Sunny Farms', verifiedBy: 'adm-1', verifiedAt: new Date().toISOString() });
     await deliverNotifying(event, TOPICS.companyVerified);
     expect(await recipientsOf(event)).toEqual(ids(s1a, s1b, s1x));

@@ -11,12 +11,14 @@ export const NOTIFICATION_TYPES = [
   'quote.submitted',
   'rfq.awarded',
   'rfq.lost',
+  'rfq.cancelled',
   'order.created',
   'order.confirmed',
   'order.rejected',
   'order.status-changed',
   'company.verified',
   'user.suspended',
+  'user.unsuspended',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -29,12 +31,14 @@ export const NOTIFYING_TOPICS = [
   'rfq.matched',
   'quote.submitted',
   'rfq.awarded',
+  'rfq.cancelled',
   'order.created',
   'order.confirmed',
   'order.rejected',
   'order.status-changed',
   'company.verified',
   'user.suspended',
+  'user.unsuspended',
 ] as const;
 export type NotifyingTopic = (typeof NOTIFYING_TOPICS)[number];
 
@@ -125,6 +129,17 @@ const PLANNERS: { [T in NotifyingTopic]: Planner<T> } = {
         subject: { type: 'quote' as const, id: lost.quoteId },
       })),
   ],
+  'rfq.cancelled': ({ data }) =>
+    [...new Set(data.matchedSupplierCompanyIds ?? [])].map((supplierCompanyId) => ({
+      audience: { companyId: supplierCompanyId },
+      type: 'rfq.cancelled' as const,
+      title: `RFQ ${data.status === 'expired' ? 'expired' : 'cancelled'}: ${data.title ?? data.rfqId}`,
+      body:
+        `The request for quotation ${quoted(data.title, data.rfqId)} ${data.status === 'expired' ? 'expired' : 'was cancelled by the buyer'}; it will not be awarded.` +
+        (data.reason ? ` Reason: ${data.reason}` : ''),
+      link: rfqLink(data.rfqId),
+      subject: { type: 'rfq' as const, id: data.rfqId },
+    })),
   'order.created': ({ data }) =>
     bothSides(data, {
       type: 'order.created',
@@ -173,6 +188,16 @@ const PLANNERS: { [T in NotifyingTopic]: Planner<T> } = {
       type: 'user.suspended',
       title: 'Your account is suspended',
       body: `Your account was suspended: ${data.reason}.` + (data.until ? ` Until ${data.until}.` : ' Until further notice.'),
+      link: '/api/v1/users/me',
+      subject: { type: 'user', id: data.userId },
+    },
+  ],
+  'user.unsuspended': ({ data }) => [
+    {
+      audience: { userId: data.userId, ...(data.email ? { email: data.email } : {}), ...(data.companyId ? { companyId: data.companyId } : {}) },
+      type: 'user.unsuspended',
+      title: 'Your account is active again',
+      body: `The suspension of your account was lifted: ${data.reason}. You may sign in again.`,
       link: '/api/v1/users/me',
       subject: { type: 'user', id: data.userId },
     },

@@ -5,7 +5,7 @@ import { NOTIFICATION_TYPES, SUBJECT_TYPES } from './plan.js';
 
 export const NotificationTypeSchema = Type.Union(
   NOTIFICATION_TYPES.map((type) => Type.Literal(type)),
-  { description: 'What happened: welcome, rfq.matched, quote.submitted, rfq.awarded (you won), rfq.lost (another quote won), order.*, company.verified, user.suspended' },
+  { description: 'What happened: welcome, rfq.matched, quote.submitted, rfq.awarded (you won), rfq.lost (another quote won), rfq.cancelled (to the matched suppliers), order.*, company.verified, user.suspended, user.unsuspended' },
 );
 
 export const NotificationSchema = Type.Object({
