@@ -24,14 +24,23 @@ export class LiveHub {
   async start(): Promise<void> {
     const subscriber = this.publisher.duplicate();
     this.subscriber = subscriber;
+    let subscribed = false;
+    const subscribe = async () => {
+      try {
+        await subscriber.subscribe(this.channel);
+        subscribed = true;
+      } catch (error) {
+        // Tried again when the connection is (back) up; clients resume from the database meanwhile.
+        this.log.warn({ err: error }, 'live notifications: not subscribed yet (redis unavailable)');
+      }
+    };
     subscriber.on('error', (error) => this.log.warn({ err: error }, 'live notification subscriber: redis error'));
     subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
-    try {
-      await subscriber.subscribe(this.channel);
-    } catch (error) {
-      // ioredis re-subscribes by itself once Redis is back; clients resume from the database meanwhile.
-      this.log.warn({ err: error }, 'live notifications: not subscribed yet (redis unavailable)');
-    }
+    // Once subscribed, ioredis re-subscribes by itself after a reconnect; before that, this does.
+    subscriber.on('ready', () => {
+      if (!subscribed) void subscribe();
+    });
+    await subscribe();
   }
 
   private dispatch(message: string): void {
