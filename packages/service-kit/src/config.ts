@@ -55,8 +55,14 @@ export const BaseConfigSchema = Type.Object({
     minimum: 10,
     default: 5000,
     description:
-      "How often the outbox relay looks for work by itself: only the safety net (another replica's relay died after a write, a write no hook noted), as every write kicks its relay at once and a failed pass is retried within a second",
+      "How often the outbox relay looks for work by itself while the service is busy (a write, an event to send or a consumer rebalance within the last minute): only the safety net (another replica's relay died after a write, a write no hook noted), as every write kicks its relay at once and a failed pass is retried within a second",
   }),
+  OUTBOX_IDLE_POLL_MS: Type.Optional(
+    Type.Integer({
+      minimum: 10,
+      description: "The relay's safety-net poll once the service has been at rest for a minute (default 6 × OUTBOX_POLL_MS, 30 s): writes still kick it at once",
+    }),
+  ),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   ELASTICSEARCH_URL: Type.String({ default: 'http://127.0.0.1:9200' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),

@@ -87,6 +87,7 @@ async function serviceKit(app: FastifyInstance, opts: ServiceKitOptions) {
       maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
       backoffMs: config.CONSUMER_BACKOFF_MS,
       outboxPollMs: config.OUTBOX_POLL_MS,
+      ...(config.OUTBOX_IDLE_POLL_MS === undefined ? {} : { outboxIdlePollMs: config.OUTBOX_IDLE_POLL_MS }),
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: Math.min(config.KAFKA_HEARTBEAT_INTERVAL_MS, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3)),
       claimLeaseMs: config.CONSUMER_CLAIM_LEASE_MS,

@@ -336,6 +336,45 @@ describe('finding work without reading the whole collection', () => {
     }
   });
 
+  it("polls rarely at rest, and at the short poll again after a write's kick or a wake (a rebalance)", async () => {
+    const app = await producerWith();
+    await app.events.relay.stop();
+    const checks = checksOf(app);
+    const producer = kafka.producer();
+    await producer.connect();
+    const relay = new OutboxRelay(producer, app.mongo, app.log, { pollIntervalMs: 150, idlePollIntervalMs: 3600_000, warmMs: 800 }, testTopic);
+    relay.register(checks);
+    const reader = await readTopicFromNow(TOPIC);
+    const atRest = () => waitFor(() => relay.pollDelayMs === 3600_000, { what: 'the relay at rest' });
+    try {
+      relay.start();
+      expect(relay.pollDelayMs).toBe(150); // a start is activity
+      // While warm, the short poll finds a write that kicked nothing (another replica's).
+      const unannounced = await stage(app, `warm-${uniqueSuffix()}`, false);
+      await waitFor(() => idsOn(reader.records).includes(unannounced.id), { what: 'the warm poll delivering' });
+      await atRest();
+
+      // A write's kick: the short poll again at once, and the event leaves.
+      const kicked = await stage(app, `kicked-${uniqueSuffix()}`, false);
+      relay.kick();
+      expect(relay.pollDelayMs).toBe(150);
+      await waitFor(() => idsOn(reader.records).includes(kicked.id), { what: 'the kicked event delivered' });
+      await atRest();
+
+      // At rest, a write that kicked nothing waits for the long poll, or for a wake (a rebalance).
+      const leftOver = await stage(app, `left-${uniqueSuffix()}`, false);
+      expect(relay.pollDelayMs).toBe(3600_000);
+      relay.wake();
+      expect(relay.pollDelayMs).toBe(150);
+      await waitFor(() => idsOn(reader.records).includes(leftOver.id), { what: 'the woken pass delivering' });
+      expect(idsOn(reader.records).filter((id) => [unannounced.id, kicked.id, leftOver.id].includes(id))).toHaveLength(3);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
+      await reader.stop();
+    }
+  });
+
   it("a write's kick scans only the collections its saves and updates wrote; a kick nothing noted scans every model", async () => {
     const app = await producerWith();
     await app.events.relay.stop();

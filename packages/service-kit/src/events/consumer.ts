@@ -373,6 +373,11 @@ export class EventConsumer {
     return this.options.claimLeaseMs ?? 30_000;
   }
 
+  /** Calls `listener` after every (re)join of the group: a member came, left or died. */
+  onGroupJoin(listener: () => void): void {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, listener);
+  }
+
   /** Resolves once the consumer has joined its group and been given partitions. */
   whenJoined(): Promise<void> {
     return this.joined;

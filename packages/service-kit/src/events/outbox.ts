@@ -326,7 +326,16 @@ function model<T>(connection: Connection, name: string, schema: Schema<T>): Mode
 export const DELIVERED_RETENTION_MS = OUTBOX_ENTRY_RETENTION_MS + 24 * 3600 * 1000;
 
 export interface RelayOptions {
+  /** The safety-net poll while the relay is warm (it saw a write, an event to send or a rebalance lately). */
   pollIntervalMs: number;
+  /**
+   * The safety-net poll once nothing happened for `warmMs` (default 6 × pollIntervalMs): every
+   * write still kicks its relay at once, so this only paces how soon a platform at rest notices
+   * work no kick announced.
+   */
+  idlePollIntervalMs?: number;
+  /** How long after the last activity the relay keeps polling at `pollIntervalMs` (default 60 s). */
+  warmMs?: number;
   batchSize?: number;
   /**
    * How far a pass looks back before the previous one: covers writes committed a while after they
@@ -424,6 +433,10 @@ export class OutboxRelay {
   /** Per collection, when this relay's last pass that looked back the whole overlap began. */
   private readonly overlapPassAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** The delay the poll timer was last armed with (tells warm from idle). */
+  private timerDelayMs = 0;
+  /** When a write, a pass with work, or a rebalance last showed that the platform is busy. */
+  private lastActivityAt = 0;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -454,8 +467,8 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(true), this.options.pollIntervalMs);
-    this.timer.unref();
+    this.lastActivityAt = Date.now();
+    this.armPoll();
     this.cleanupTimer = setInterval(() => void this.cleanup().catch(() => undefined), 3600_000);
     this.cleanupTimer.unref();
     this.kick(true);
@@ -468,6 +481,7 @@ export class OutboxRelay {
    */
   kick(full = false): void {
     if (full) this.fullPassDue = true;
+    else this.noteActivity(); // a write staged events: its neighbours may commit late
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -476,6 +490,51 @@ export class OutboxRelay {
     this.running = this.loop().finally(() => {
       this.running = undefined;
     });
+  }
+
+  /**
+   * Something outside the relay suggests work it was not told about: the consumer group changed
+   * (a replica left, maybe with events staged and not sent, or joined). A full pass now, and the
+   * warm poll for a while.
+   */
+  wake(): void {
+    this.noteActivity();
+    this.kick(true);
+  }
+
+  /** The delay the safety-net poll is armed with now: pollIntervalMs while warm, idle otherwise. */
+  get pollDelayMs(): number {
+    return this.timerDelayMs;
+  }
+
+  private get idlePollMs(): number {
+    return Math.max(this.options.pollIntervalMs, this.options.idlePollIntervalMs ?? this.options.pollIntervalMs * 6);
+  }
+
+  private get warm(): boolean {
+    return Date.now() - this.lastActivityAt < (this.options.warmMs ?? 60_000);
+  }
+
+  /**
+   * The safety-net poll: every pollIntervalMs while warm, every idlePollIntervalMs at rest. An idle
+   * pass costs each collection a few reads (the watermark, the recent slots), which is most of what
+   * a service costs at rest; a busy platform keeps the short poll, so recovery there is as fast.
+   */
+  private armPoll(): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timerDelayMs = this.warm ? this.options.pollIntervalMs : this.idlePollMs;
+    this.timer = setTimeout(() => {
+      this.kick(true);
+      this.armPoll();
+    }, this.timerDelayMs);
+    this.timer.unref();
+  }
+
+  private noteActivity(): void {
+    this.lastActivityAt = Date.now();
+    // Waiting out the long idle poll: come back to the short one from now.
+    if (!this.stopped && this.timer && this.timerDelayMs > this.options.pollIntervalMs) this.armPoll();
   }
 
   /** Publishes everything staged so far; resolves when a pass finds nothing new (tests, shutdown). */
@@ -502,7 +561,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     clearInterval(this.cleanupTimer);
     clearTimeout(this.retryTimer);
     await this.running;
@@ -617,6 +676,8 @@ export class OutboxRelay {
     }
     let published = 0;
     if (busy.length > 0) {
+      // Work no kick announced here (another replica's write, a crashed relay's leftovers): stay warm.
+      this.noteActivity();
       if (!(await this.acquireLease())) return LEASE_BUSY;
       try {
         for (const scan of busy) {

@@ -24,6 +24,8 @@ export interface KafkaOptions {
   maxAttempts: number;
   backoffMs: number;
   outboxPollMs: number;
+  /** The relay's safety-net poll at rest (default 6 × outboxPollMs). */
+  outboxIdlePollMs?: number;
   /** Consumer group session and heartbeat (kafkajs `sessionTimeout`, `heartbeatInterval`). */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
@@ -181,6 +183,7 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
     app.log.child({ component: 'outbox' }),
     {
       pollIntervalMs: opts.outboxPollMs,
+      ...(opts.outboxIdlePollMs === undefined ? {} : { idlePollIntervalMs: opts.outboxIdlePollMs }),
       onPublished: (count) => published.inc(count),
       onQuarantined: (entry) => {
         quarantined.inc({ topic: entry.topic });
@@ -230,6 +233,9 @@ async function kafkaPlugin(app: FastifyInstance, opts: KafkaOptions) {
         })
       : undefined;
   const consumers = [consumer, broadcast].filter((c): c is EventConsumer => c !== undefined);
+  // The shared group changed: a replica that left may have died with events staged and not sent
+  // (its own relay kicked at the write, but never published). Look now, and poll warm for a while.
+  consumer?.onGroupJoin(() => relay.wake());
 
   await admin.connect();
   await producer.connect();
