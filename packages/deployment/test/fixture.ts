@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { DESIGN_PORTS, SERVICE_NAMES, loadCompose, renderDockerfile, repoRoot, type ComposeFile } from '../src/index.js';
 
 /** What the fixture's apps register, as the real ones do. */
-const USES: Record<string, string> = { catalog: 'redis: true, elasticsearch: true', auth: 'redis: true', gateway: 'redis: true' };
+const USES: Record<string, string> = { catalog: 'redis: true, elasticsearch: true', auth: 'redis: true', notification: 'redis: true', gateway: 'redis: true' };
 
 function write(root: string, path: string, content: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
