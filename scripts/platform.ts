@@ -113,7 +113,8 @@ export function upstreamEnv(offset = 0, host = '127.0.0.1', replicas = 1): Recor
 export function serverCommand(dir: string): { command: string; args: string[] } {
   const entry = join(root, dir, 'dist', 'server.js');
   if (!existsSync(entry)) throw new Error(`${dir} has no build (${entry} is missing): run pnpm build`);
-  return { command: process.execPath, args: ['--enable-source-maps', entry] };
+  // The flags the images run with (packages/deployment's RUNTIME_COMMAND says why).
+  return { command: process.execPath, args: ['--enable-source-maps', '--no-memory-reducer', entry] };
 }
 
 export function launch(options: LaunchOptions): RunningProcess[] {

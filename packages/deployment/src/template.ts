@@ -18,8 +18,14 @@ export const NODE_IMAGE = 'node:20-bookworm-slim';
 export const APP_ROOT = '/app';
 /** The workspace root's package name: its devDependencies hold TypeScript for the build stage. */
 export const ROOT_PACKAGE = 'foodxchange';
-/** How every image starts its process (exec form, so node itself receives SIGTERM and drains). */
-export const RUNTIME_COMMAND = ['node', '--enable-source-maps', 'dist/server.js'] as const;
+/**
+ * How every image starts its process (exec form, so node itself receives SIGTERM and drains).
+ * `--no-memory-reducer` (a V8 flag, `node --v8-options`): at rest V8's memory reducer ran a full
+ * garbage collection about every 20 s in most services, to return a few MiB; measured here that
+ * was over half of what such a service costs at rest (user 8.7 → 2.5 ms/s of CPU). The heap still
+ * shrinks after any full collection that allocation triggers; only the idle-time ones stop.
+ */
+export const RUNTIME_COMMAND = ['node', '--enable-source-maps', '--no-memory-reducer', 'dist/server.js'] as const;
 
 export interface TemplateInput {
   app: Pick<AppInfo, 'name' | 'kind' | 'dir' | 'packageName' | 'port'>;

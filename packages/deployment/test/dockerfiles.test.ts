@@ -20,7 +20,7 @@ const apps = listApps();
 const pm = packageManager();
 const order = apps.find((app) => app.name === 'order')!;
 const good = renderDockerfile({ app: order, version: '0.1.0', packageManager: pm });
-const CMD = 'CMD ["node", "--enable-source-maps", "dist/server.js"]';
+const CMD = 'CMD ["node", "--enable-source-maps", "--no-memory-reducer", "dist/server.js"]';
 const lint = (text: string) => lintDockerfile(text, { packageName: order.packageName, port: order.port, packageManager: pm });
 
 describe.each(apps.map((app) => [app.dir, app] as const))('%s', (_dir, app) => {
@@ -179,17 +179,17 @@ describe('the lint catches broken Dockerfiles', () => {
   });
 
   it('a shell-form CMD or another entry point', () => {
-    expect(lint(good.replace(CMD, 'CMD node --enable-source-maps dist/server.js'))).toContainEqual(
+    expect(lint(good.replace(CMD, 'CMD node --enable-source-maps --no-memory-reducer dist/server.js'))).toContainEqual(
       'CMD must use the exec (JSON) form so node receives SIGTERM directly',
     );
     expect(lint(good.replace(CMD, 'CMD ["npx", "tsx", "src/server.ts"]'))).toContainEqual(
-      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","dist\/server.js"\]/),
+      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","--no-memory-reducer","dist\/server.js"\]/),
     );
   });
 
   it('TypeScript run at start instead of the compiled build', () => {
     expect(lint(good.replace(CMD, 'CMD ["node", "--import", "tsx", "src/server.ts"]'))).toContainEqual(
-      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","dist\/server.js"\] \(the compiled build\)/),
+      expect.stringMatching(/^CMD must be \["node","--enable-source-maps","--no-memory-reducer","dist\/server.js"\] \(the compiled build\)/),
     );
   });
 
