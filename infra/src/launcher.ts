@@ -27,10 +27,11 @@ import {
 
 /**
  * What `up` brings up when no `only` is given: one server per endpoint (postgres comes with
- * ferretdb). Not prometheus: monitoring is asked for by name, so neither `infra up` nor the test
- * suite's servers wait for it.
+ * ferretdb), and MailDev, which catches the notification service's e-mail (without it every mail
+ * would end in the dead-letter topic). Not prometheus: monitoring is asked for by name, so neither
+ * `infra up` nor the test suite's servers wait for it.
  */
-export const DEFAULT_SERVERS: readonly ServerName[] = ['redis', 'ferretdb', 'kafka', 'elasticsearch'];
+export const DEFAULT_SERVERS: readonly ServerName[] = ['redis', 'ferretdb', 'kafka', 'elasticsearch', 'maildev'];
 
 export function createDrivers(paths: CachePaths, prometheus: PrometheusOptions = {}): Record<ServerName, ServerDriver> {
   return {

@@ -26,6 +26,7 @@ describe('endpoints', () => {
       kafkaBrokers: '127.0.0.1:9092',
       elasticsearchUrl: 'http://127.0.0.1:9200',
       redisUrl: 'redis://127.0.0.1:6379',
+      smtpUrl: 'smtp://127.0.0.1:1025',
     });
   });
 
@@ -35,17 +36,19 @@ describe('endpoints', () => {
       KAFKA_BROKERS: 'k1:9092,k2:9092',
       ELASTICSEARCH_URL: '',
       REDIS_URL: 'redis://cache:6380',
+      SMTP_URL: 'smtp://mail.internal:2525',
     });
     expect(endpoints.mongoUrl).toBe('mongodb://db.internal:27017/?directConnection=true');
     expect(endpoints.kafkaBrokers).toBe('k1:9092,k2:9092');
     expect(endpoints.elasticsearchUrl).toBe('http://127.0.0.1:9200');
     expect(endpoints.redisUrl).toBe('redis://cache:6380');
+    expect(endpoints.smtpUrl).toBe('smtp://mail.internal:2525');
   });
 });
 
 describe('server selection', () => {
   it('starts one server per endpoint by default', () => {
-    expect(resolveSelection()).toEqual(['redis', 'ferretdb', 'kafka', 'elasticsearch']);
+    expect(resolveSelection()).toEqual(['redis', 'ferretdb', 'kafka', 'elasticsearch', 'maildev']);
   });
 
   it('accepts mongo as an alias of ferretdb and drops duplicates', () => {
