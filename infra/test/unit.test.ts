@@ -129,6 +129,9 @@ describe('config rendering', () => {
       'transaction.state.log.replication.factor': '1',
       'transaction.state.log.min.isr': '1',
       'group.initial.rebalance.delay.ms': '0',
+      'metadata.max.idle.interval.ms': '5000',
+      'num.io.threads': '4',
+      'num.network.threads': '2',
     });
   });
 
