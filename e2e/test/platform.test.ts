@@ -14,6 +14,7 @@ import { TOPICS } from '@foodxchange/contracts';
 import { Secret, TOTP } from 'otpauth';
 import { GATEWAY, LOCAL_ADMIN, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
 import { infra } from './support.js';
+import { partnerSaw, runPartnerConsumer } from './partner.js';
 
 const PORT_OFFSET = 10_000;
 const TOPIC_PREFIX = 'e2e.';
@@ -827,6 +828,18 @@ describe('the sourcing saga through the gateway', () => {
     // Exactly one order for the award, seen alike by the supplier.
     expect((await ordersOf(rfq.id)).body.data).toHaveLength(1);
     expect((await ordersOf(rfq.id, certified.account)).body.data.map((o: { id: string }) => o.id)).toEqual([happyOrderId]);
+
+    // A partner's ERP, written from the documentation alone (examples/partner-consumer), gets the
+    // real order service's order.confirmed of this order, valid against the published schemas, once.
+    const partner = runPartnerConsumer({ topicPrefix: TOPIC_PREFIX, groupId: `e2e-partner-${suffix}` });
+    try {
+      await partnerSaw(partner, "the partner consumer printing this order's confirmation", (run) => run.events.some((event) => event.data.orderId === happyOrderId));
+      expect(partner.events.filter((event) => event.data.orderId === happyOrderId)).toMatchObject([
+        { subject: happyOrderId, data: { orderId: happyOrderId, buyerCompanyId: buyer.companyId, supplierCompanyId: certified.account.companyId, to: 'confirmed' } },
+      ]);
+    } finally {
+      await partner.stop();
+    }
 
     const checks = await call(`/api/v1/compliance/checks?orderId=${happyOrderId}`, { headers: bearer(buyer.accessToken) });
     expect(checks.status).toBe(200);
