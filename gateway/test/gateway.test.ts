@@ -184,6 +184,9 @@ describe('the platform view', () => {
     expect(String(page.body)).toMatch(/swagger/i);
     const json = await call('/docs/json');
     expect(json.body.info.title).toBe('FoodXchange API');
+    // The event side of the contract is one click away for partners.
+    expect(json.body.externalDocs).toMatchObject({ url: '/asyncapi.json' });
+    expect(json.body.info.description).toContain('(/asyncapi.json)');
   });
 
   it('exposes Prometheus metrics of its own', async () => {

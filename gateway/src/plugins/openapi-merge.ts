@@ -44,8 +44,12 @@ export function mergeDocuments(
     info: {
       title: 'FoodXchange API',
       version,
-      description: 'Every service behind the gateway, one document. Responses use the standard envelope.',
+      description:
+        'Every service behind the gateway, one document. Responses use the standard envelope.\n\n' +
+        'Events: partners consume our Kafka topics; every topic, its key and its CloudEvents data schema are in the [AsyncAPI 3 document](/asyncapi.json).',
     },
+    // Swagger UI shows this link at the top of /docs.
+    externalDocs: { description: 'Events for partners: the AsyncAPI 3 document of every topic', url: '/asyncapi.json' },
     servers: [{ url: '/' }],
     paths: { ...(gateway.paths ?? {}) },
     components: { ...(gateway.components ?? {}), schemas: { ...(gateway.components?.schemas ?? {}) } },
