@@ -875,6 +875,31 @@ describe('the sourcing saga through the gateway', () => {
     expect(Object.fromEntries(quotesAfter.body.data.quotes.map((q: any) => [q.id, q.status]))).toEqual({ [complete.body.data.id]: 'accepted', [partial.body.data.id]: 'rejected' });
   });
 
+  it('notified the users concerned at each step of the happy path, and nobody else', async () => {
+    const links = new Set([`/api/v1/rfqs/${happyRfqId}`, `/api/v1/orders/${happyOrderId}`]);
+    const listOf = (account: Account) => call('/api/v1/notifications?limit=100', { headers: bearer(account.accessToken) });
+    const typesIn = (res: { body: any }) => (res.body.data as { type: string; link: string }[]).filter((n) => links.has(n.link)).map((n) => n.type).sort();
+    // Quotes and the award concern the RFQ; the order's life (created, confirmed, shipped,
+    // delivered) both companies. The losing supplier hears that it lost; the others nothing.
+    const expected: [string, Account, string[]][] = [
+      ['the buyer', buyer, ['order.confirmed', 'order.created', 'order.status-changed', 'order.status-changed', 'quote.submitted', 'quote.submitted']],
+      ['the winning supplier', certified.account, ['order.confirmed', 'order.created', 'order.status-changed', 'order.status-changed', 'rfq.awarded', 'rfq.matched']],
+      ['the losing supplier', haccpOnly.account, ['rfq.lost', 'rfq.matched']],
+    ];
+    for (const [who, account, types] of expected) {
+      const res = await until(`the notifications of ${who}`, () => listOf(account), (r) => r.status === 200 && typesIn(r).length >= types.length);
+      expect(typesIn(res), who).toEqual(types);
+      expect(res.body.unreadCount).toBeGreaterThanOrEqual(types.length);
+    }
+    // Every event above has been handled, and one handling of an event stores the notifications
+    // of all its recipients at once: anyone else it reached would hold one by now.
+    for (const [who, account] of [['the other buyer', otherBuyer], ['the unmatched supplier', unmatched]] as const) {
+      const res = await listOf(account);
+      expect(res.status).toBe(200);
+      expect(typesIn(res), who).toEqual([]);
+    }
+  });
+
   it('rejection path: an EU delivery from a supplier without ISO 22000 → order rejected with that reason; the RFQ reopens and another quote is awarded', async () => {
     const rfq = await postRfq(rfqBody('Olive oil for the Paris stores', 'FR', [oilItem]));
     const oilId = rfq.items[0].id;
