@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { MemberModel } from '../members/model.js';
 import type { NotifyingTopic } from '../notifications/plan.js';
 import { notificationIdOf, type Recipient } from '../notifications/recipients.js';
-import { recipientsOfEvent } from '../notifications/service.js';
+import { recipientsOfEvent, sentEventData } from '../notifications/service.js';
 import type { PreferencesModel } from '../preferences/model.js';
 import { emailOffFor } from '../preferences/service.js';
 import type { Mailer } from './mailer.js';
@@ -93,18 +93,7 @@ export async function sendEmails<T extends NotifyingTopic>(deps: EmailDeps, topi
       doc,
       TOPICS.notificationSent,
       notificationId,
-      {
-        notificationId,
-        userId: recipient.userId,
-        ...(recipient.companyId ? { companyId: recipient.companyId } : {}),
-        channel: 'email',
-        template: announcement.type,
-        title: announcement.title.slice(0, 500),
-        subjectType: announcement.subject.type,
-        subjectId: announcement.subject.id,
-        triggeredBy: { eventId: event.id, topic },
-        sentAt: now.toISOString(),
-      },
+      sentEventData(notificationId, recipient, 'email', event, topic, now),
       context,
     );
     try {

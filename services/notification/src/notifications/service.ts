@@ -1,4 +1,4 @@
-import { TOPICS, type FoodXchangeEvent } from '@foodxchange/contracts';
+import { TOPICS, type EventData, type FoodXchangeEvent } from '@foodxchange/contracts';
 import { NotFoundError, isDuplicateKeyError, stageEvent, type EventContext } from '@foodxchange/service-kit';
 import type { MemberModel } from '../members/model.js';
 import type { NotificationDoc, NotificationModel } from './model.js';
@@ -31,6 +31,30 @@ export async function recipientsOfEvent<T extends NotifyingTopic>(members: Membe
  * unique, so a redelivery or a retry after a partial failure inserts only what is missing.
  * Returns how many were created now.
  */
+/** What `notification.sent` says of one recipient's notification on one channel. */
+export function sentEventData(
+  notificationId: string,
+  recipient: Recipient,
+  channel: 'in_app' | 'email',
+  event: FoodXchangeEvent,
+  topic: NotifyingTopic,
+  now: Date,
+): EventData<typeof TOPICS.notificationSent> {
+  const { announcement } = recipient;
+  return {
+    notificationId,
+    userId: recipient.userId,
+    ...(recipient.companyId ? { companyId: recipient.companyId } : {}),
+    channel,
+    template: announcement.type,
+    title: announcement.title.slice(0, 500),
+    subjectType: announcement.subject.type,
+    subjectId: announcement.subject.id,
+    triggeredBy: { eventId: event.id, topic },
+    sentAt: now.toISOString(),
+  };
+}
+
 export async function notify<T extends NotifyingTopic>(deps: NotificationDeps, topic: T, event: FoodXchangeEvent<T>, now = new Date()): Promise<number> {
   const recipients = await recipientsOfEvent(deps.members, topic, event);
   const context = deps.context(event.correlationid);
@@ -60,18 +84,7 @@ export async function notify<T extends NotifyingTopic>(deps: NotificationDeps, t
           doc,
           TOPICS.notificationSent,
           doc._id,
-          {
-            notificationId: doc._id,
-            userId: recipient.userId,
-            ...(recipient.companyId ? { companyId: recipient.companyId } : {}),
-            channel: 'in_app',
-            template: announcement.type,
-            title: announcement.title.slice(0, 500),
-            subjectType: announcement.subject.type,
-            subjectId: announcement.subject.id,
-            triggeredBy: { eventId: event.id, topic },
-            sentAt: now.toISOString(),
-          },
+          sentEventData(doc._id, recipient, 'in_app', event, topic, now),
           context,
         );
         try {
