@@ -4,13 +4,17 @@
  * for `npm run stop`. `--monitoring` adds the launcher's Prometheus, scraping every process
  * started here with the alerting rules of infra/prometheus/alerts.yml. `--replicas N` (or
  * FOODXCHANGE_REPLICAS=N) starts N instances of every service and N gateways, with Debian's nginx
- * on the gateway's port balancing between the gateways.
+ * on the gateway's port balancing between the gateways. After the platform is ready it seeds the
+ * demo market through the gateway (scripts/demo: idempotent, a second start adds nothing) and
+ * prints the demo logins; `--no-demo` (or FOODXCHANGE_DEMO=false) skips that.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { infraDown, infraUp, infraUpWithReport, type ScrapeJob } from '../infra/src/index.js';
 import { GATEWAY, LOCAL_ADMIN, isAlive, launch, logDir, runDir, stateFile, stopProcesses, waitForPlatform, type PlatformState } from './platform.js';
 import { ensureBuilt } from './build.js';
 import { startNginx, type RunningNginx } from './nginx.js';
+import { seedDemo } from './demo/seed.js';
+import { DEMO_LOGINS, DEMO_PASSWORD } from './demo/market.js';
 
 const detach = process.argv.includes('--detach');
 const monitoring = process.argv.includes('--monitoring');
@@ -21,6 +25,7 @@ if (!Number.isInteger(replicas) || replicas < 1 || replicas > 9) {
   console.error(`--replicas (or FOODXCHANGE_REPLICAS) must be a whole number from 1 to 9: got ${replicasText}`);
   process.exit(1);
 }
+const demo = !process.argv.includes('--no-demo') && !['false', '0', 'no', 'off'].includes((process.env.FOODXCHANGE_DEMO ?? '').toLowerCase());
 const started = performance.now();
 
 if (existsSync(stateFile)) {
@@ -93,6 +98,21 @@ mkdirSync(runDir, { recursive: true });
 writeFileSync(stateFile, JSON.stringify(state, null, 2));
 
 const gatewayUrl = `http://localhost:${GATEWAY.port}`;
+
+// The demo market, through the gateway as its users would make it: what exists already is kept.
+let demoSeeded = false;
+if (demo) {
+  console.log('▶ demo market');
+  try {
+    const report = await seedDemo(`http://127.0.0.1:${GATEWAY.port}`, { log: (line) => console.log(`  ${line}`) });
+    const made = Object.entries(report.counts).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    console.log(`  ✔ ${report.created === 0 ? 'already seeded: nothing added' : `added ${made}`} (${(report.durationMs / 1000).toFixed(1)} s)`);
+    demoSeeded = true;
+  } catch (error) {
+    // The platform itself is up: a seed that fails is reported (the next start completes it).
+    console.error(`✖ demo market not complete: ${(error as Error).message}`);
+  }
+}
 console.log(`\nFoodXchange is up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(`  gateway   ${gatewayUrl}/api/v1`);
 console.log(`  API docs  ${gatewayUrl}/docs`);
@@ -101,6 +121,10 @@ console.log(`  logs      ${logDir}`);
 // Debian's Prometheus ships the classic UI only (its /alerts is 404); the API is /api/v1/alerts.
 if (prometheusUrl) console.log(`  alerts    ${prometheusUrl}/classic/alerts  (Prometheus; targets at ${prometheusUrl}/classic/targets)`);
 console.log(`  admin     ${LOCAL_ADMIN.email} / ${LOCAL_ADMIN.password}  (local default: set ADMIN_EMAIL / ADMIN_PASSWORD)`);
+if (demoSeeded) {
+  console.log(`  buyer     ${DEMO_LOGINS.buyer.email} / ${DEMO_PASSWORD}  (${DEMO_LOGINS.buyer.company.name}, demo)`);
+  console.log(`  supplier  ${DEMO_LOGINS.supplier.email} / ${DEMO_PASSWORD}  (${DEMO_LOGINS.supplier.company.name}, demo)`);
+}
 
 if (detach) {
   for (const { child } of processes) child.unref();
