@@ -67,17 +67,24 @@ class SeedApi extends Api {
 
 /** The API client speaks JSON only: an import's body is NDJSON text. */
 async function postNdjson(gateway: string, path: string, text: string, account: Account): Promise<Answer> {
-  const res = await fetch(`${gateway}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${account.accessToken}` },
-    body: text,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = await res.text();
-  try {
-    return { status: res.status, body: JSON.parse(body) };
-  } catch {
-    return { status: res.status, body };
+  for (let attempt = 0; ; attempt += 1) {
+    const res = await fetch(`${gateway}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${account.accessToken}` },
+      body: text,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await res.text();
+    // Rate limited or the catalog not there for a moment: ask again (an import is by sku, so safe).
+    if ([429, 502, 503, 504].includes(res.status) && attempt < 20) {
+      await sleep(Math.min(5000, 500 * (attempt + 1)));
+      continue;
+    }
+    try {
+      return { status: res.status, body: JSON.parse(body) };
+    } catch {
+      return { status: res.status, body };
+    }
   }
 }
 
