@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
-import { buildService, DLQ_HEADERS, quarantineNotice } from '@foodxchange/service-kit';
+import { buildService, DLQ_HEADERS } from '@foodxchange/service-kit';
 import { bearer, dropDatabase, isolatedEnv, startTestIssuer, testTopic, uniqueSuffix, waitFor, type TestIssuer } from '@foodxchange/service-kit/testing';
 import { dlqTopic, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
-import { connectProducer, notificationEvent, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
+import { connectProducer, notificationEvent, quarantineNoticeOf, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
 
 /*
  * POST /admin/dead-letters/replay on a database of its own: this file's letters are the only
@@ -96,24 +96,7 @@ describe('POST /admin/dead-letters/replay', () => {
     // A record without a value, and a producer's quarantine notice: pending, but not replayable.
     await producer.send({ topic: testTopic(DLQ), messages: [{ key: KEY, value: null, headers: dlqHeaders() }] });
     const noticeEventId = `evt-${uniqueSuffix()}`;
-    const notice = quarantineNotice(
-      {
-        _id: noticeEventId,
-        collectionName: 'notifications',
-        aggregateId: 'ntf-1',
-        topic: TEST_TOPIC,
-        key: 'ntf-1',
-        value: '{}',
-        headers: '{}',
-        stagedAt: new Date(),
-        sizeBytes: 1_400_000,
-        error: 'too large',
-        errorType: 'MESSAGE_TOO_LARGE',
-        attempts: 5,
-        quarantinedAt: new Date(),
-      },
-      'notification',
-    );
+    const notice = quarantineNoticeOf(noticeEventId, 'too large');
     await producer.send({ topic: testTopic(DLQ), messages: [notice] });
     const noticeId = await waitFor(() => letterOf(noticeEventId), { timeoutMs: 20_000, what: 'the notice recorded' });
     const pending = await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?status=pending&topic=${TEST_TOPIC}` });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
-import { buildService, DLQ_HEADERS, quarantineNotice } from '@foodxchange/service-kit';
+import { buildService, DLQ_HEADERS } from '@foodxchange/service-kit';
 import { bearer, startTestIssuer, type TestIssuer, dropDatabase, isolatedEnv, testTopic, uniqueSuffix, waitFor } from '@foodxchange/service-kit/testing';
 import { ALL_TOPICS, dlqTopic, TOPICS, toKafkaMessage, type FoodXchangeEvent } from '@foodxchange/contracts';
 import type { EventHandlerContext, RawMessage } from '@foodxchange/service-kit';
@@ -10,7 +10,7 @@ import { DEAD_LETTERS_PENDING, DEAD_LETTERS_RECORDED } from '../src/dead-letters
 import { deadLetterModel, replayClaimModel } from '../src/dead-letters/model.js';
 import { recordDeadLetter } from '../src/dead-letters/record.js';
 import { REPLAY_CLAIM_STALE_MS } from '../src/dead-letters/service.js';
-import { connectProducer, notificationEvent, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
+import { connectProducer, notificationEvent, quarantineNoticeOf, readTopicFromNow, TEST_TOPIC, untilSeen, type ReadRecord } from './kafka.js';
 
 const DLQ = dlqTopic(TEST_TOPIC);
 let server: FastifyInstance;
@@ -277,24 +277,7 @@ describe('replay', () => {
   it("lists a producer's quarantine notice with its error, and sends its replay to that producer", async () => {
     // What a service's outbox relay leaves on <topic>.dlq when the broker refuses an entry for good.
     const eventId = `evt-${uniqueSuffix()}`;
-    const notice = quarantineNotice(
-      {
-        _id: eventId,
-        collectionName: 'notifications',
-        aggregateId: 'ntf-1',
-        topic: TEST_TOPIC,
-        key: 'ntf-1',
-        value: '{}',
-        headers: '{}',
-        stagedAt: new Date(),
-        sizeBytes: 1_400_000,
-        error: 'The request included a message larger than the max message size the server will accept',
-        errorType: 'MESSAGE_TOO_LARGE',
-        attempts: 5,
-        quarantinedAt: new Date(),
-      },
-      'notification',
-    );
+    const notice = quarantineNoticeOf(eventId, 'The request included a message larger than the max message size the server will accept');
     await producer.send({ topic: testTopic(DLQ), messages: [notice] });
     const letter = await waitFor(async () => (await server.inject({ headers: admin(), url: `/api/v1/admin/dead-letters?eventId=${eventId}` })).json().data?.[0], {
       timeoutMs: 20_000,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { buildEvent, sampleEventData, toKafkaMessage, TOPICS, type FoodXchangeEvent } from '@foodxchange/contracts';
+import { quarantineNotice } from '@foodxchange/service-kit';
 import { testTopic, uniqueSuffix } from '@foodxchange/service-kit/testing';
 
 export const kafka = new Kafka({
@@ -55,4 +56,29 @@ export async function untilSeen(produce: () => Promise<void>, seen: () => Promis
     }
   }
   throw new Error(`Timed out waiting for ${what}`);
+}
+
+/**
+ * What a producer's outbox relay leaves on <topic>.dlq when the broker refuses an entry for good
+ * (here: the notification service's, too large), with the broker's error.
+ */
+export function quarantineNoticeOf(eventId: string, error: string): ReturnType<typeof quarantineNotice> {
+  return quarantineNotice(
+    {
+      _id: eventId,
+      collectionName: 'notifications',
+      aggregateId: 'ntf-1',
+      topic: TEST_TOPIC,
+      key: 'ntf-1',
+      value: '{}',
+      headers: '{}',
+      stagedAt: new Date(),
+      sizeBytes: 1_400_000,
+      error,
+      errorType: 'MESSAGE_TOO_LARGE',
+      attempts: 5,
+      quarantinedAt: new Date(),
+    },
+    'notification',
+  );
 }
