@@ -11,6 +11,7 @@ import docs from './plugins/docs.js';
 import securityHeaders from './plugins/security-headers.js';
 import rateLimits from './plugins/rate-limits.js';
 import edge from './plugins/edge.js';
+import web, { routeSegments } from './plugins/web.js';
 
 export const service: ServiceDefinition<typeof gatewayConfig> = {
   name: 'gateway',
@@ -22,6 +23,8 @@ export const service: ServiceDefinition<typeof gatewayConfig> = {
 
 const app: ServiceApp = async (fastify, { config }) => {
   const settings = settingsFrom(config as unknown as Record<string, unknown>);
+  // Every route's first segment, the kit's included: the console's fallback never answers under them.
+  const reservedSegments = routeSegments(fastify);
   // No database of its own. Redis holds the shared rate limits and the token denylist; the
   // gateway keeps serving while it is away (limits fail open, health says degraded).
   await fastify.register(serviceKit, {
@@ -57,6 +60,10 @@ const app: ServiceApp = async (fastify, { config }) => {
     ),
   );
   fastify.addHook('onClose', () => apiKeys.close());
+  // The web console at /: after the security headers (it replaces their CSP on its pages), before
+  // the edge, whose limits its files (and its client-route fallback, answered in an onRequest
+  // hook) skip.
+  await fastify.register(web, { webRoot: settings.webRoot, reservedSegments });
   // After the proxy's own hook (the replica header, the declared-length limit), before any body is read.
   await fastify.register(edge, { ...settings, apiKeys });
 };

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Type, type TProperties } from '@sinclair/typebox';
 import { PLATFORM_SERVICES } from '@foodxchange/contracts';
 
@@ -21,6 +24,22 @@ export function replicaUrls(value: string): string[] {
 
 export function urlVariable(upstream: Upstream): string {
   return `${upstream.name.toUpperCase()}_SERVICE_URL`;
+}
+
+/**
+ * The repository's `web/dist` (the console's `vite build`), found from this module's package:
+ * the nearest directory above it with a package.json is the gateway's, whether this runs as
+ * src/*.ts (tsx, tests) or dist/*.js (the built gateway), at any depth below it.
+ */
+function defaultWebRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(here, '../../web/dist');
+    dir = parent;
+  }
+  return resolve(dir, '../web/dist');
 }
 
 /** Gateway settings, validated with the kit's base configuration at start-up. */
@@ -71,6 +90,12 @@ export const gatewayConfig = {
     description:
       'While Redis is down the token denylist cannot be read: allow (tokens stay valid until they expire, at most 15 min; services still verify them) or refuse (503)',
   }),
+  WEB_ROOT: Type.String({
+    minLength: 1,
+    default: defaultWebRoot(),
+    description:
+      "Directory of the built web console (index.html and assets/), served at /; default: the repository's web/dist. Until it is built, / answers 503",
+  }),
   CORS_ORIGINS: Type.String({
     default: '',
     description: 'Browser origins allowed to call the API (comma-separated, e.g. https://app.example.com); empty: no CORS',
@@ -96,6 +121,8 @@ export interface GatewaySettings {
   denylistUnavailable: 'allow' | 'refuse';
   corsOrigins: string[];
   uploadBodyLimitBytes: number;
+  /** Absolute directory of the built web console. */
+  webRoot: string;
 }
 
 export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
@@ -121,6 +148,7 @@ export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
     },
     denylistUnavailable: config.DENYLIST_UNAVAILABLE === 'refuse' ? 'refuse' : 'allow',
     uploadBodyLimitBytes: Number(config.UPLOAD_BODY_LIMIT_BYTES),
+    webRoot: resolve(String(config.WEB_ROOT)),
     corsOrigins: String(config.CORS_ORIGINS)
       .split(',')
       .map((origin) => origin.trim())

@@ -83,7 +83,9 @@ async function edgePlugin(app: FastifyInstance, settings: GatewaySettings & { ap
 
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request.url);
-    if (UNLIMITED_PATHS.has(path)) return;
+    // The console's files (plugins/web.ts) are served from disk and reach no service: a page
+    // load fetches a score of them, and an office behind one address loads many pages.
+    if (UNLIMITED_PATHS.has(path) || request.routeOptions.config?.unlimited === true) return;
     // The gateway's own routes (docs, OpenAPI, metrics …) follow their kit policies.
     if (request.routeOptions.config?.upstream === undefined) return applyVerdicts(reply, [await limits.byAddress(request)]);
     // Counted while the token is verified (a cached verification takes no I/O): with the denylist
