@@ -1,5 +1,6 @@
 import { defaultPortOf } from '@foodxchange/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
 import { serviceKit, type ServiceApp, type ServiceDefinition } from '@foodxchange/service-kit';
 import pkg from '../package.json' with { type: 'json' };
 import { authConfig, keyEncryptionKey, mfaEncryptionKeys, type AuthConfig } from './config.js';
@@ -121,6 +122,9 @@ const app: ServiceApp = async (fastify, options) => {
   await fastify.register(
     async (routes: FastifyInstance) => {
       routes.addHook('onRequest', authenticatedHook(deps));
+      // Parses Cookie and writes Set-Cookie for the browser's cookie token transport (sessions/transport.ts);
+      // unsigned: the refresh token is itself an unguessable secret checked against its stored hash.
+      await routes.register(cookie);
       await routes.register(credentialRoutes, { deps, throttle, originOf });
       await routes.register(sessionRoutes, { deps });
       await routes.register(mfaRoutes, { deps, throttle, originOf });

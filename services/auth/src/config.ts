@@ -28,6 +28,17 @@ export const authConfig = {
   ADMIN_PASSWORD: Type.String({ minLength: 12, maxLength: 128, default: LOCAL_ADMIN_PASSWORD }),
   ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 30, maximum: 3600, default: 900, description: 'Access token lifetime (15 min)' }),
   REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 60, default: 7 * 24 * 3600, description: 'Refresh token lifetime (7 days)' }),
+  REFRESH_COOKIE_PATH: Type.String({
+    pattern: '^/[A-Za-z0-9._~/-]*$',
+    default: '/api/v1/auth',
+    description:
+      'Path of the fx_refresh cookie (cookie token transport): where the browser sees the auth routes. The gateway proxies /api/v1/auth/* unchanged, so the default fits both',
+  }),
+  REFRESH_COOKIE_SECURE: Type.Boolean({
+    default: false,
+    description:
+      'Always mark the fx_refresh cookie Secure; without it only a request that came over https (X-Forwarded-Proto from a trusted proxy) gets Secure',
+  }),
   SESSION_MAX_AGE_S: Type.Integer({
     minimum: 60,
     default: 30 * 24 * 3600,

@@ -4,6 +4,7 @@ import type { AuthDeps, RequestOrigin } from '../deps.js';
 import type { LoginThrottle } from '../login/throttle.js';
 import { userCallerOf } from '../sessions/guard.js';
 import { TokenEnvelope } from '../sessions/schemas.js';
+import { TokenTransportHeadersSchema, deliverTokens } from '../sessions/transport.js';
 import { CodeBodySchema, ConfirmEnvelope, DisableEnvelope, EnrollEnvelope, VerifyBodySchema, type CodeBody, type VerifyBody } from './schemas.js';
 import { confirm, disable, enroll, verifyChallenge } from './service.js';
 
@@ -62,11 +63,15 @@ export default async function mfaRoutes(
         tags: ['auth'],
         summary: 'Second step of a login with MFA: the challenge and a code (or a recovery code) → the login tokens',
         description:
-          'The challenge works once and for MFA_CHALLENGE_TTL_S; a TOTP code works once; a recovery code works once. Wrong codes count toward the account lock (429 with Retry-After).',
+          'The challenge works once and for MFA_CHALLENGE_TTL_S; a TOTP code works once; a recovery code works once. Wrong codes count toward the account lock (429 with Retry-After). With `x-token-transport: cookie` the refresh token is set in the HttpOnly cookie `fx_refresh` and left out of the body.',
+        headers: TokenTransportHeadersSchema,
         body: VerifyBodySchema,
         response: { 200: TokenEnvelope },
       },
     },
-    async (request) => ok(await verifyChallenge(deps, throttle, request.body as VerifyBody, originOf(request))),
+    async (request, reply) => {
+      const answer = await verifyChallenge(deps, throttle, request.body as VerifyBody, originOf(request));
+      return ok(deliverTokens(deps.config, request, reply, answer));
+    },
   );
 }

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { Envelope } from '@foodxchange/service-kit';
 
 export const UserSummarySchema = Type.Object({
@@ -11,7 +11,12 @@ export const UserSummarySchema = Type.Object({
 export const TokenAnswerSchema = Type.Object({
   user: UserSummarySchema,
   accessToken: Type.String({ description: 'RS256 JWT, sent as Authorization: Bearer <token>' }),
-  refreshToken: Type.String({ description: 'Opaque; single use: POST /auth/refresh answers a new one' }),
+  refreshToken: Type.Optional(
+    Type.String({
+      description:
+        'Opaque; single use: POST /auth/refresh answers a new one. Absent when the request sent `x-token-transport: cookie`: the token is then in the HttpOnly cookie `fx_refresh` instead',
+    }),
+  ),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds the access token is valid for' }),
   refreshExpiresIn: Type.Integer({ description: 'Seconds the refresh token is valid for, at most (a sign-in ends after 30 days)' }),
@@ -21,8 +26,21 @@ export const TokenEnvelope = Envelope(TokenAnswerSchema);
 /** Opaque refresh tokens are 43 base64url characters; the bound keeps junk cheap to refuse. */
 const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
 
-export const RefreshBodySchema = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
-export type RefreshBody = Static<typeof RefreshBodySchema>;
+// Optional (and the body may be absent) for the cookie transport; without it the route still
+// requires the token (routes.ts answers its absence 400, as the schema did).
+export const RefreshBodySchema = Type.Union([
+  Type.Object(
+    {
+      refreshToken: Type.Optional({
+        ...RefreshToken,
+        description: 'The refresh token to rotate; required unless `x-token-transport: cookie` and the `fx_refresh` cookie carry it',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+export type RefreshBody = { refreshToken?: string } | null;
 
 export const LogoutBodySchema = Type.Union([
   Type.Object(
