@@ -1,16 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { isAdminRole } from '@foodxchange/contracts';
-import { AuthorizationError, actsFor, assertSameCompany, callerOf, ok, type Identity } from '@foodxchange/service-kit';
+import { AuthorizationError, actsFor, assertSameCompany, callerOf, ok, paged, type Identity } from '@foodxchange/service-kit';
 import {
   CompanyEnvelope,
+  CompanyListEnvelope,
+  CompanyListQuerySchema,
   CompanyParamsSchema,
   FullCompanyEnvelope,
   UpdateCompanyBodySchema,
   VerifyCompanyBodySchema,
+  type CompanyListQuery,
   type UpdateCompanyBody,
   type VerifyCompanyBody,
 } from './schemas.js';
-import { getCompany, updateCompany, verifyCompany, type CompanyDeps, type CompanyReader } from './service.js';
+import { getCompany, listCompanies, updateCompany, verifyCompany, type CompanyDeps, type CompanyReader } from './service.js';
 
 const readerOf = (identity: Identity, companyId: string): CompanyReader => ({
   full: actsFor(identity, companyId),
@@ -18,6 +21,29 @@ const readerOf = (identity: Identity, companyId: string): CompanyReader => ({
 });
 
 export default async function companyRoutes(app: FastifyInstance, { deps }: { deps: CompanyDeps }) {
+  app.get(
+    '/companies',
+    {
+      config: { access: { permission: 'company:verify' } },
+      // The list shows every company's verification state: for platform admins only, whatever
+      // permissions a company user's token might carry (as for verifying).
+      preValidation: async (request) => {
+        if (!isAdminRole(callerOf(request).role)) throw new AuthorizationError('Only platform admins list companies');
+      },
+      schema: {
+        tags: ['companies'],
+        summary: 'Every company, newest first (platform admins): filter by verification, type and name',
+        querystring: CompanyListQuerySchema,
+        response: { 200: CompanyListEnvelope },
+      },
+    },
+    async (request) => {
+      const query = request.query as CompanyListQuery;
+      const { items, total } = await listCompanies(deps.companies, query);
+      return paged(items, { page: query.page, limit: query.limit, total });
+    },
+  );
+
   app.get(
     '/companies/:id',
     {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CompanyTypeSchema, CountryCodeSchema, IdSchema, MarketCodeSchema, RoleSchema } from '@foodxchange/contracts';
-import { Envelope } from '@foodxchange/service-kit';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
 import { Clearable, MultiLine, PhoneSchema, SingleLine, WebsiteSchema } from '../shared/text.js';
 import { USER_STATUSES } from '../users/model.js';
 import { CertificationViewSchema } from '../certifications/schemas.js';
@@ -127,3 +127,31 @@ export type CompanySummary = Static<typeof CompanySummarySchema>;
 // `view` tells the two apart for clients and for the serializer (which picks the branch that matches).
 export const CompanyEnvelope = Envelope(Type.Union([FullCompanySchema, PublicCompanySchema]));
 export const FullCompanyEnvelope = Envelope(FullCompanySchema);
+
+/** GET /companies (platform admins): the companies to look after, e.g. those still to verify. */
+export const CompanyListQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    // Offset paging is a scan on FerretDB 1.x: keep deep pages bounded.
+    page: Type.Integer({ minimum: 1, maximum: 500, default: 1 }),
+    verified: Type.Optional(Type.Boolean({ description: 'true: verified companies only; false: those still to verify' })),
+    type: Type.Optional(CompanyTypeSchema),
+    q: Type.Optional(SingleLine(200, 'Part of the company name (case-insensitive)')),
+  },
+  { additionalProperties: false, description: 'Filters combine with AND; newest companies first' },
+);
+export type CompanyListQuery = Static<typeof CompanyListQuerySchema>;
+
+export const CompanyListItemSchema = Type.Object(
+  {
+    ...CompanySummarySchema.properties,
+    verifiedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    verifiedBy: Type.Optional(Type.String()),
+    marketsServed: Type.Array(Type.String()),
+    memberCount: Type.Integer({ minimum: 0 }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'CompanyListItem' },
+);
+export type CompanyListItem = Static<typeof CompanyListItemSchema>;
+export const CompanyListEnvelope = PagedEnvelope(CompanyListItemSchema);

@@ -4,7 +4,8 @@ import type { UserProfileDoc, UserProfileModel } from '../users/model.js';
 import { visibleCertifications } from '../certifications/views.js';
 import { companyCreatedData, companyUpdatedData, companyVerifiedData } from './events.js';
 import type { CompanyDoc, CompanyModel } from './model.js';
-import type { CompanySummary, FullCompanyView, PublicCompanyView, UpdateCompanyBody, VerifyCompanyBody } from './schemas.js';
+import { containsFilter } from '../shared/search.js';
+import type { CompanyListItem, CompanyListQuery, CompanySummary, FullCompanyView, PublicCompanyView, UpdateCompanyBody, VerifyCompanyBody } from './schemas.js';
 
 export const companyLockKey = (companyId: string) => `company:${companyId}`;
 
@@ -230,4 +231,34 @@ export async function verifyCompany(
     return { saved: doc.toObject() as CompanyDoc, verifiedNow: true };
   });
   return { company: await toFullView(saved, deps.profiles, true), verifiedNow };
+}
+
+function toListItem(doc: CompanyDoc): CompanyListItem {
+  return {
+    ...toSummary(doc),
+    ...(doc.verifiedAt ? { verifiedAt: doc.verifiedAt.toISOString() } : {}),
+    ...(doc.verifiedBy ? { verifiedBy: doc.verifiedBy } : {}),
+    marketsServed: [...(doc.marketsServed ?? [])],
+    memberCount: doc.members?.length ?? 0,
+    createdAt: doc.createdAt.toISOString(),
+  };
+}
+
+/** The companies platform admins look after, newest first, filtered by verification, type and name. */
+export async function listCompanies(companies: CompanyModel, query: CompanyListQuery): Promise<{ items: CompanyListItem[]; total: number }> {
+  const filter: Record<string, unknown> = {};
+  if (query.verified !== undefined) filter.verified = query.verified;
+  if (query.type) filter.type = query.type;
+  if (query.q) filter.name = containsFilter(query.q);
+  const [docs, total] = await Promise.all([
+    companies
+      .find(filter)
+      .select({ outbox: 0, certifications: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .skip((query.page - 1) * query.limit)
+      .limit(query.limit)
+      .lean<CompanyDoc[]>(),
+    companies.countDocuments(filter),
+  ]);
+  return { items: docs.map(toListItem), total };
 }

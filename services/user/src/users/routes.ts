@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { callerOf, ok } from '@foodxchange/service-kit';
-import { AdminUserEnvelope, UpdateMeBodySchema, UserParamsSchema, UserProfileEnvelope, type UpdateMeBody } from './schemas.js';
-import { getMe, getUserForAdmin, updateMe, type UserDeps } from './service.js';
+import { isAdminRole } from '@foodxchange/contracts';
+import { AuthorizationError, callerOf, ok, paged } from '@foodxchange/service-kit';
+import { AdminUserEnvelope, AdminUserListEnvelope, UpdateMeBodySchema, UserListQuerySchema, type UserListQuery, UserParamsSchema, UserProfileEnvelope, type UpdateMeBody } from './schemas.js';
+import { getMe, getUserForAdmin, listUsersForAdmin, updateMe, type UserDeps } from './service.js';
 
 export default async function userRoutes(app: FastifyInstance, { deps }: { deps: UserDeps }) {
   app.get(
@@ -30,6 +31,28 @@ export default async function userRoutes(app: FastifyInstance, { deps }: { deps:
       },
     },
     async (request) => ok(await updateMe(deps, callerOf(request).userId, request.body as UpdateMeBody)),
+  );
+
+  app.get(
+    '/users',
+    {
+      config: { access: { permission: 'user:manage' } },
+      // E-mail addresses of every user: platform admins only, whatever a token might carry.
+      preValidation: async (request) => {
+        if (!isAdminRole(callerOf(request).role)) throw new AuthorizationError('Only platform admins list users');
+      },
+      schema: {
+        tags: ['users'],
+        summary: 'Registered users, newest first (platform admins): search by e-mail or name, filter by role, company and status',
+        querystring: UserListQuerySchema,
+        response: { 200: AdminUserListEnvelope },
+      },
+    },
+    async (request) => {
+      const query = request.query as UserListQuery;
+      const { items, total } = await listUsersForAdmin(deps, query);
+      return paged(items, { page: query.page, limit: query.limit, total });
+    },
   );
 
   app.get(

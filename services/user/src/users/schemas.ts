@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IdSchema, RoleSchema } from '@foodxchange/contracts';
-import { Envelope } from '@foodxchange/service-kit';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
 import { Clearable, PhoneSchema, SingleLine } from '../shared/text.js';
 import { CompanySummarySchema } from '../companies/schemas.js';
 import { USER_STATUSES } from './model.js';
@@ -63,3 +63,19 @@ export type AdminUserView = Static<typeof AdminUserSchema>;
 
 export const UserProfileEnvelope = Envelope(UserProfileSchema);
 export const AdminUserEnvelope = Envelope(AdminUserSchema);
+
+/** GET /users (platform admins): find people by e-mail or name, role, company and status. */
+export const UserListQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema.properties,
+    // Offset paging is a scan on FerretDB 1.x: keep deep pages bounded.
+    page: Type.Integer({ minimum: 1, maximum: 500, default: 1 }),
+    q: Type.Optional(SingleLine(200, 'Part of the e-mail address or name (case-insensitive)')),
+    role: Type.Optional(RoleSchema),
+    companyId: Type.Optional(IdSchema),
+    status: Type.Optional(StatusSchema),
+  },
+  { additionalProperties: false, description: 'Filters combine with AND; newest users first' },
+);
+export type UserListQuery = Static<typeof UserListQuerySchema>;
+export const AdminUserListEnvelope = PagedEnvelope(AdminUserSchema);

@@ -1,9 +1,11 @@
 import { NotFoundError, isDuplicateKeyError, type AggregateLocks } from '@foodxchange/service-kit';
 import type { Role } from '@foodxchange/contracts';
 import type { CompanyModel } from '../companies/model.js';
-import { findCompanySummary } from '../companies/service.js';
+import { findCompanySummary, toSummary } from '../companies/service.js';
 import { userLockKey, type UserProfileDoc, type UserProfileModel, type UserStatus } from './model.js';
-import type { AdminUserView, UpdateMeBody, UserProfileView } from './schemas.js';
+import type { CompanyDoc } from '../companies/model.js';
+import { containsFilter } from '../shared/search.js';
+import type { AdminUserView, UpdateMeBody, UserListQuery, UserProfileView } from './schemas.js';
 
 export interface UserDeps {
   profiles: UserProfileModel;
@@ -54,11 +56,7 @@ export async function getMe(deps: Pick<UserDeps, 'profiles' | 'companies'>, user
   return withCompany(deps, toProfileView(doc));
 }
 
-/** A user as platform admins see it: with the suspension's reason and author. */
-export async function getUserForAdmin(deps: Pick<UserDeps, 'profiles' | 'companies'>, userId: string): Promise<AdminUserView> {
-  const doc = await deps.profiles.findById(userId).lean<UserProfileDoc>();
-  if (!doc?.registered) throw new NotFoundError(`User ${userId}`);
-  const view: AdminUserView = await withCompany(deps, toProfileView(doc));
+function withSuspension(view: AdminUserView, doc: UserProfileDoc): AdminUserView {
   if (doc.status === 'suspended' && doc.suspension) {
     view.suspension = {
       reason: doc.suspension.reason,
@@ -68,6 +66,45 @@ export async function getUserForAdmin(deps: Pick<UserDeps, 'profiles' | 'compani
     };
   }
   return view;
+}
+
+/** A user as platform admins see it: with the suspension's reason and author. */
+export async function getUserForAdmin(deps: Pick<UserDeps, 'profiles' | 'companies'>, userId: string): Promise<AdminUserView> {
+  const doc = await deps.profiles.findById(userId).lean<UserProfileDoc>();
+  if (!doc?.registered) throw new NotFoundError(`User ${userId}`);
+  return withSuspension(await withCompany(deps, toProfileView(doc)), doc);
+}
+
+/**
+ * Registered users as platform admins see them, newest first. Their companies' summaries come
+ * from one second query for the page's company ids (no joins).
+ */
+export async function listUsersForAdmin(deps: Pick<UserDeps, 'profiles' | 'companies'>, query: UserListQuery): Promise<{ items: AdminUserView[]; total: number }> {
+  const filter: Record<string, unknown> = { registered: true };
+  if (query.role) filter.role = query.role;
+  if (query.companyId) filter.companyId = query.companyId;
+  if (query.status) filter.status = query.status;
+  if (query.q) filter.$or = [{ email: containsFilter(query.q) }, { name: containsFilter(query.q) }];
+  const [docs, total] = await Promise.all([
+    deps.profiles
+      .find(filter)
+      .sort({ createdAt: -1, _id: -1 })
+      .skip((query.page - 1) * query.limit)
+      .limit(query.limit)
+      .lean<UserProfileDoc[]>(),
+    deps.profiles.countDocuments(filter),
+  ]);
+  const companyIds = [...new Set(docs.flatMap((doc) => (doc.companyId ? [doc.companyId] : [])))];
+  const companies = companyIds.length
+    ? await deps.companies.find({ _id: { $in: companyIds } }).select({ name: 1, type: 1, country: 1, verified: 1 }).lean<CompanyDoc[]>()
+    : [];
+  const byId = new Map(companies.map((company) => [company._id, toSummary(company)]));
+  const items = docs.map((doc) => {
+    const view: AdminUserView = toProfileView(doc);
+    const company = doc.companyId ? byId.get(doc.companyId) : undefined;
+    return withSuspension(company ? { ...view, company } : view, doc);
+  });
+  return { items, total };
 }
 
 /** The owner's edit of their profile: load → modify → save under the profile's lock. */
