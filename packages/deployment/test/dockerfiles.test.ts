@@ -14,6 +14,9 @@ import {
   renderDockerfile,
   stagesOf,
   parseDockerfile,
+  WEB_PACKAGE,
+  WEB_ROOT_IN_IMAGE,
+  webConsoleParts,
 } from '../src/index.js';
 
 const apps = listApps();
@@ -99,9 +102,13 @@ describe('the template', () => {
     for (const { path, content } of renderAll()) expect(readText(path), path).toBe(content);
   });
 
-  it('differs between apps only in names, folders, ports and versions', () => {
+  it('differs between apps only in names, folders, ports and versions (and the console the gateway carries)', () => {
+    const web = webConsoleParts(pm);
     const normalise = (text: string, app: (typeof apps)[number]) =>
       text
+        .replace(web.stage, '')
+        .replace(web.env, '')
+        .replace(web.copy, '')
         .replace(/foodxchange-[a-z]+/, 'TITLE')
         .replace(/FoodXchange (API gateway|[a-z]+ service)/, 'WHAT')
         .replace(/docker compose build \S+/, 'COMPOSE')
@@ -110,6 +117,33 @@ describe('the template', () => {
         .replaceAll(String(app.port), 'PORT');
     const shapes = new Set(renderAll().map(({ app, content }) => normalise(content, app)));
     expect(shapes.size).toBe(1);
+  });
+
+  it("builds the web console into the gateway's image only, at the WEB_ROOT it sets", () => {
+    const gateway = apps.find((app) => app.kind === 'gateway')!;
+    const text = renderDockerfile({ app: gateway, version: '0.1.0', packageManager: pm });
+    const stages = stagesOf(parseDockerfile(text));
+    expect(stages.map((stage) => stage.name)).toEqual(['build', 'web', 'runtime']);
+    const web = stages[1]!.instructions.map((i) => `${i.getKeyword()} ${i.getArgumentsContent()}`);
+    expect(web).toContainEqual(`RUN pnpm install --offline --frozen-lockfile --filter "${WEB_PACKAGE}..." --filter "${ROOT_PACKAGE}"`);
+    expect(web).toContainEqual(`RUN pnpm --filter "${WEB_PACKAGE}..." run build`);
+    const runtime = text.slice(text.indexOf('FROM node:20-bookworm-slim AS runtime')).split('\n');
+    expect(runtime).toContainEqual(`COPY --from=web /repo/web/dist ${WEB_ROOT_IN_IMAGE}`);
+    expect(text).toContain(`WEB_ROOT=${WEB_ROOT_IN_IMAGE}`);
+    // The gateway's own default finds it there too: its package's ../web/dist (/app/gateway/../web/dist).
+    expect(WEB_ROOT_IN_IMAGE).toBe('/app/web/dist');
+    expect(readText('gateway/src/upstreams.ts')).toContain("'../web/dist'");
+    // The console's build script is vite's, writing web/dist (checked once the package exists).
+    const webPkg = readJson<{ name?: string; scripts?: Record<string, string> }>('web/package.json');
+    if (webPkg) {
+      expect(webPkg.name).toBe(WEB_PACKAGE);
+      expect(webPkg.scripts?.build).toMatch(/\bvite build\b/);
+    }
+    for (const app of apps.filter((a) => a.kind !== 'gateway')) {
+      const other = renderDockerfile({ app, version: '0.1.0', packageManager: pm });
+      expect(other, app.name).not.toContain(WEB_PACKAGE);
+      expect(other, app.name).not.toContain('WEB_ROOT');
+    }
   });
 
   it('pins pnpm to the root packageManager and node to 20', () => {
@@ -231,6 +265,9 @@ describe('.dockerignore', () => {
       'logs/app.log',
       '.env',
       'services/auth/.env.local',
+      // A local build of the console: the image builds its own.
+      'web/dist/index.html',
+      'web/node_modules/vite/package.json',
     ]) {
       expect(isIgnored(rules, path), path).toBe(true);
     }
@@ -250,6 +287,13 @@ describe('.dockerignore', () => {
       'packages/contracts/schemas/envelope.json',
       'infra/package.json',
       'e2e/package.json',
+      // The console the gateway's image builds.
+      'web/package.json',
+      'web/index.html',
+      'web/vite.config.ts',
+      'web/tsconfig.json',
+      'web/src/main.tsx',
+      'web/public/favicon.svg',
     ]) {
       expect(isIgnored(rules, path), path).toBe(false);
     }
