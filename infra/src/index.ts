@@ -44,3 +44,4 @@ export function infraDown(opts?: { log?: (line: string) => void }): Promise<Down
 export function infraStatus(): Promise<ServerStatus[]> {
   return status();
 }
+export { ensureChromium } from './browser.js';
