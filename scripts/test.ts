@@ -34,7 +34,7 @@ function workspacePackages(): string[] {
       .filter((entry) => entry.isDirectory())
       .map((entry) => `${group}/${entry.name}`),
   );
-  return [...dirs, 'gateway', 'infra', 'e2e'].filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
+  return [...dirs, 'gateway', 'infra', 'web', 'e2e'].filter((dir) => ['vitest.config.ts', 'vite.config.ts'].some((file) => existsSync(join(root, dir, file))));
 }
 
 const started = performance.now();

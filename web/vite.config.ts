@@ -19,7 +19,8 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   test: {
-    environment: 'jsdom',
+    // The tests are of pure logic (comparison, form-error mapping, session): no DOM needed.
+    environment: 'node',
     include: ['test/**/*.test.{ts,tsx}'],
   },
 });

@@ -1,5 +1,3 @@
-// @vitest-environment node
-// (pure logic: jsdom is not needed, and its undici does not load on this Node 20)
 import { describe, expect, it } from 'vitest';
 import { ApiError, fieldErrors } from '@/api/errors';
 import { controlKeyOf, mapApiErrors, newRow, toBody, validate, type RfqFormState } from '@/pages/buyer/rfq-form';

@@ -1,5 +1,3 @@
-// @vitest-environment node
-// (a pure module: no DOM needed; jsdom 31 does not load under this Node, see the report)
 import { describe, expect, it } from 'vitest';
 import { expiryLabel, expiryOf } from '../src/pages/company/expiry';
 

@@ -6399,14 +6399,17 @@ export interface paths {
         put?: never;
         /**
          * Sign in with e-mail and password
-         * @description Answers an RS256 access token (15 min) and a refresh token (7 days). For a user with two-factor sign-in: `{ mfaRequired: true, challengeToken, expiresIn }` instead, to answer at POST /auth/mfa/verify. Repeated failures lock the account for a growing interval (429 with Retry-After).
+         * @description Answers an RS256 access token (15 min) and a refresh token (7 days). For a user with two-factor sign-in: `{ mfaRequired: true, challengeToken, expiresIn }` instead, to answer at POST /auth/mfa/verify. Repeated failures lock the account for a growing interval (429 with Retry-After). With `x-token-transport: cookie` a token answer sets the refresh token in the HttpOnly cookie `fx_refresh` and leaves it out of the body.
          *
          *     Access: public.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -6491,8 +6494,8 @@ export interface paths {
                                 expiresIn: number;
                                 /** @description Seconds the refresh token is valid for, at most (a sign-in ends after 30 days) */
                                 refreshExpiresIn: number;
-                                /** @description Opaque; single use: POST /auth/refresh answers a new one */
-                                refreshToken: string;
+                                /** @description Opaque; single use: POST /auth/refresh answers a new one. Absent when the request sent `x-token-transport: cookie`: the token is then in the HttpOnly cookie `fx_refresh` instead */
+                                refreshToken?: string;
                                 /** @enum {string} */
                                 tokenType: "Bearer";
                                 user: {
@@ -6774,14 +6777,17 @@ export interface paths {
         put?: never;
         /**
          * Sign out: revoke the sign-in (token family) and this access token
-         * @description Revokes the family of the given refresh token (or of this access token) and denylists this access token until it expires.
+         * @description Revokes the family of the given refresh token (or of this access token) and denylists this access token until it expires. With `x-token-transport: cookie` the refresh token may come from the `fx_refresh` cookie, and the cookie is cleared.
          *
          *     Access: any signed-in user or API key.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8771,14 +8777,17 @@ export interface paths {
         put?: never;
         /**
          * Second step of a login with MFA: the challenge and a code (or a recovery code) → the login tokens
-         * @description The challenge works once and for MFA_CHALLENGE_TTL_S; a TOTP code works once; a recovery code works once. Wrong codes count toward the account lock (429 with Retry-After).
+         * @description The challenge works once and for MFA_CHALLENGE_TTL_S; a TOTP code works once; a recovery code works once. Wrong codes count toward the account lock (429 with Retry-After). With `x-token-transport: cookie` the refresh token is set in the HttpOnly cookie `fx_refresh` and left out of the body.
          *
          *     Access: public.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -8865,8 +8874,8 @@ export interface paths {
                                 expiresIn: number;
                                 /** @description Seconds the refresh token is valid for, at most (a sign-in ends after 30 days) */
                                 refreshExpiresIn: number;
-                                /** @description Opaque; single use: POST /auth/refresh answers a new one */
-                                refreshToken: string;
+                                /** @description Opaque; single use: POST /auth/refresh answers a new one. Absent when the request sent `x-token-transport: cookie`: the token is then in the HttpOnly cookie `fx_refresh` instead */
+                                refreshToken?: string;
                                 /** @enum {string} */
                                 tokenType: "Bearer";
                                 user: {
@@ -9141,22 +9150,26 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for new tokens (the refresh token rotates)
-         * @description Each refresh token works once. Presenting one that was already used revokes every token of that sign-in (the newest too) and answers 401.
+         * @description Each refresh token works once. Presenting one that was already used revokes every token of that sign-in (the newest too) and answers 401. With `x-token-transport: cookie` the token may come from the `fx_refresh` cookie instead of the body (the body may then be absent, empty — even with `Content-Type: application/json` — or `{}`), the new one is set in that cookie, and a refused one clears it; neither a body token nor a cookie → 401.
          *
          *     Access: public.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
                 path?: never;
                 cookie?: never;
             };
             requestBody: {
                 content: {
                     "application/json": {
-                        refreshToken: string;
-                    };
+                        /** @description The refresh token to rotate; required unless `x-token-transport: cookie` and the `fx_refresh` cookie carry it */
+                        refreshToken?: string;
+                    } | null;
                 };
             };
             responses: {
@@ -9232,8 +9245,8 @@ export interface paths {
                                 expiresIn: number;
                                 /** @description Seconds the refresh token is valid for, at most (a sign-in ends after 30 days) */
                                 refreshExpiresIn: number;
-                                /** @description Opaque; single use: POST /auth/refresh answers a new one */
-                                refreshToken: string;
+                                /** @description Opaque; single use: POST /auth/refresh answers a new one. Absent when the request sent `x-token-transport: cookie`: the token is then in the HttpOnly cookie `fx_refresh` instead */
+                                refreshToken?: string;
                                 /** @enum {string} */
                                 tokenType: "Bearer";
                                 user: {
@@ -9508,14 +9521,17 @@ export interface paths {
         put?: never;
         /**
          * Create a buyer or supplier account with its company; answers tokens
-         * @description Publishes user.registered (with the company). Duplicate e-mail (any case) → 409.
+         * @description Publishes user.registered (with the company). Duplicate e-mail (any case) → 409. With `x-token-transport: cookie` the refresh token is set in the HttpOnly cookie `fx_refresh` and left out of the body.
          *
          *     Access: public.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -9610,8 +9626,8 @@ export interface paths {
                                 expiresIn: number;
                                 /** @description Seconds the refresh token is valid for, at most (a sign-in ends after 30 days) */
                                 refreshExpiresIn: number;
-                                /** @description Opaque; single use: POST /auth/refresh answers a new one */
-                                refreshToken: string;
+                                /** @description Opaque; single use: POST /auth/refresh answers a new one. Absent when the request sent `x-token-transport: cookie`: the token is then in the HttpOnly cookie `fx_refresh` instead */
+                                refreshToken?: string;
                                 /** @enum {string} */
                                 tokenType: "Bearer";
                                 user: {
@@ -9980,6 +9996,381 @@ export interface paths {
                                 /** Format: date-time */
                                 timestamp: string;
                                 version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description Invalid request: `error.fields` names each offending field (schema, NUL character, malformed JSON) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description No valid access token: missing, expired, revoked or not signed by FoodXchange auth */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description The token is valid but its role or permissions do not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Method not allowed on this path: the `Allow` header lists the methods it has */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description A path parameter is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unexpected server error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unavailable: a dependency is down, or this instance is shutting down (`error.details.reason: "shutting-down"`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every company, newest first (platform admins): filter by verification, type and name
+         * @description Access: permission company:verify.
+         */
+        get: {
+            parameters: {
+                query: {
+                    limit: number;
+                    page: number;
+                    /** @description Part of the company name (case-insensitive) */
+                    q?: string;
+                    /** @description Company type. */
+                    type?: "buyer" | "supplier" | "both";
+                    /** @description true: verified companies only; false: those still to verify */
+                    verified?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Client error in the standard envelope */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Server error in the standard envelope */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                country: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                marketsServed: string[];
+                                memberCount: number;
+                                name: string;
+                                /**
+                                 * @description Company type.
+                                 * @enum {string}
+                                 */
+                                type: "buyer" | "supplier" | "both";
+                                verified: boolean;
+                                /** Format: date-time */
+                                verifiedAt?: string;
+                                verifiedBy?: string;
+                            }[];
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            pagination: {
+                                hasNext: boolean;
+                                hasPrev: boolean;
+                                limit: number;
+                                page: number;
+                                total: number;
+                                totalPages: number;
                             };
                             /** @enum {boolean} */
                             success: true;
@@ -28233,6 +28624,408 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registered users, newest first (platform admins): search by e-mail or name, filter by role, company and status
+         * @description Access: permission user:manage.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Opaque identifier: ASCII letters, digits and . _ : - (starting with a letter or digit). */
+                    companyId?: string;
+                    limit: number;
+                    page: number;
+                    /** @description Part of the e-mail address or name (case-insensitive) */
+                    q?: string;
+                    /** @description User role. */
+                    role?: "buyer" | "supplier" | "admin" | "super_admin";
+                    /** @description suspended: an admin suspended the account (user.suspended); active otherwise */
+                    status?: "active" | "suspended";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Client error in the standard envelope */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Server error in the standard envelope */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                company?: {
+                                    country: string;
+                                    id: string;
+                                    name: string;
+                                    /**
+                                     * @description Company type.
+                                     * @enum {string}
+                                     */
+                                    type: "buyer" | "supplier" | "both";
+                                    verified: boolean;
+                                };
+                                companyId?: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                email: string;
+                                id: string;
+                                jobTitle?: string;
+                                locale?: string;
+                                name: string;
+                                phone?: string;
+                                /** Format: date-time */
+                                registeredAt?: string;
+                                /**
+                                 * @description User role.
+                                 * @enum {string}
+                                 */
+                                role: "buyer" | "supplier" | "admin" | "super_admin";
+                                /** @description suspended: an admin suspended the account (user.suspended); active otherwise */
+                                status: "active" | "suspended";
+                                /** Format: date-time */
+                                statusChangedAt?: string;
+                                suspension?: {
+                                    reason: string;
+                                    /** Format: date-time */
+                                    suspendedAt: string;
+                                    suspendedBy: string;
+                                    /** Format: date-time */
+                                    until?: string;
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            pagination: {
+                                hasNext: boolean;
+                                hasPrev: boolean;
+                                limit: number;
+                                page: number;
+                                total: number;
+                                totalPages: number;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description Invalid request: `error.fields` names each offending field (schema, NUL character, malformed JSON) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description No valid access token: missing, expired, revoked or not signed by FoodXchange auth */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description The token is valid but its role or permissions do not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Method not allowed on this path: the `Allow` header lists the methods it has */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description A path parameter is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unexpected server error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unavailable: a dependency is down, or this instance is shutting down (`error.details.reason: "shutting-down"`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

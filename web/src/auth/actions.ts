@@ -28,16 +28,12 @@ export async function register(body: RegisterBody): Promise<void> {
   session.signedIn(answer as TokenAnswer);
 }
 
-/** Ends this sign-in (its refresh family and access token), or every sign-in of the user. */
-export async function signOut(everywhere = false): Promise<void> {
+/** Ends this sign-in: auth revokes its refresh family and access token and clears the cookie. */
+export async function signOut(): Promise<void> {
   try {
-    if (everywhere) {
-      unwrap(await api.POST('/api/v1/auth/logout-all' as never, { headers: COOKIE_TRANSPORT } as never));
-    } else {
-      await api.POST('/api/v1/auth/logout', { body: {}, headers: COOKIE_TRANSPORT });
-    }
+    await api.POST('/api/v1/auth/logout', { body: {}, headers: COOKIE_TRANSPORT });
   } finally {
     queryClient.clear();
-    session.signedOut(everywhere ? 'You are signed out on every device.' : 'You are signed out.');
+    session.signedOut('You are signed out.');
   }
 }

@@ -130,15 +130,8 @@ export function Shell() {
               <Menu.Portal>
                 <Menu.Content align="end" sideOffset={6} className="z-50 min-w-56 rounded-md border border-slate-200 bg-white p-1 shadow-lg">
                   <Menu.Label className="px-2 py-1.5 text-xs text-slate-600">Signed in as {label(user.role)}</Menu.Label>
-                  <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => navigate('/account')}>
-                    Account and security
-                  </Menu.Item>
-                  <Menu.Separator className="my-1 h-px bg-slate-200" />
-                  <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => void signOut(false)}>
+                  <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => void signOut()}>
                     Sign out
-                  </Menu.Item>
-                  <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => void signOut(true)}>
-                    Sign out everywhere
                   </Menu.Item>
                 </Menu.Content>
               </Menu.Portal>
