@@ -26,12 +26,20 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement>, Va
 }
 
 export const Button = forwardRef<HTMLButtonElement, ButtonProps>(({ className, variant, size, asChild, busy, disabled, children, ...props }, ref) => {
-  const Component = asChild ? Slot : 'button';
+  const classes = cn(buttonVariants({ variant, size }), className);
+  // Slot merges onto exactly one child element: no spinner beside it.
+  if (asChild) {
+    return (
+      <Slot ref={ref} className={classes} {...props}>
+        {children}
+      </Slot>
+    );
+  }
   return (
-    <Component ref={ref} className={cn(buttonVariants({ variant, size }), className)} disabled={disabled || busy} aria-busy={busy || undefined} {...props}>
-      {busy && !asChild ? <span className="h-4 w-4 animate-spin rounded-full border-2 border-current border-r-transparent" aria-hidden="true" /> : null}
+    <button ref={ref} className={classes} disabled={disabled || busy} aria-busy={busy || undefined} {...props}>
+      {busy ? <span className="h-4 w-4 animate-spin rounded-full border-2 border-current border-r-transparent" aria-hidden="true" /> : null}
       {children}
-    </Component>
+    </button>
   );
 });
 Button.displayName = 'Button';
