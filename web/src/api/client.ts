@@ -52,13 +52,10 @@ interface Answer<T> {
  * errors. Use as `unwrap(await api.GET(...))`.
  */
 export function unwrap<T extends { data: unknown }>(answer: Answer<T>): T['data'] {
-  if (answer.error !== undefined || !answer.response.ok || answer.data === undefined) {
-    throw ApiError.fromAnswer(answer.response.status, answer.error, answer.response.headers.get('retry-after'));
-  }
-  return answer.data.data;
+  return unwrapPage(answer).data;
 }
 
-/** The whole envelope (for lists with `pagination`). */
+/** The whole envelope (for lists with `pagination`), or the same ApiError as unwrap. */
 export function unwrapPage<T extends { data: unknown }>(answer: Answer<T>): T {
   if (answer.error !== undefined || !answer.response.ok || answer.data === undefined) {
     throw ApiError.fromAnswer(answer.response.status, answer.error, answer.response.headers.get('retry-after'));

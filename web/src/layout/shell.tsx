@@ -33,8 +33,8 @@ function useLiveNotifications(onArrival: (notification: StreamedNotification) =>
         void queryClient.invalidateQueries({ queryKey: [notification.link.split('/')[3]] });
         onArrival(notification);
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [queryClient],
+    // onArrival is a state setter (stable): the stream opens once per signed-in shell.
+    [queryClient, onArrival],
   );
 }
 
