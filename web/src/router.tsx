@@ -9,6 +9,7 @@ import { buyerRoutes } from '@/pages/buyer/routes';
 import { supplierRoutes } from '@/pages/supplier/routes';
 import { adminRoutes } from '@/pages/admin/routes';
 import { companyRoutes } from '@/pages/company/routes';
+import { orderRoutes } from '@/pages/orders/routes';
 import { RouteError } from '@/pages/route-error';
 
 function NotFound() {
@@ -32,6 +33,7 @@ const signedIn: RouteObject = {
     ...supplierRoutes,
     ...adminRoutes,
     ...companyRoutes,
+    ...orderRoutes,
     { path: '*', element: <NotFound /> },
   ],
 };

@@ -1,4 +1,6 @@
 import type { RouteObject } from 'react-router';
+import { dashboardRoutes } from './dashboard/routes';
+import { managementRoutes } from './management/routes';
 
-/** The admin pages, mounted inside the signed-in shell by src/router.tsx. */
-export const adminRoutes: RouteObject[] = [];
+/** The platform admin pages, mounted inside the signed-in shell by src/router.tsx. */
+export const adminRoutes: RouteObject[] = [...dashboardRoutes, ...managementRoutes];

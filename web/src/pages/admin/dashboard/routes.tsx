@@ -1,0 +1,4 @@
+import type { RouteObject } from 'react-router';
+
+/** The admin dashboard (stats read model charts). */
+export const dashboardRoutes: RouteObject[] = [];
