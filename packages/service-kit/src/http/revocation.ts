@@ -30,7 +30,7 @@ export function revocationOf(identity: Identity, [revokedToken, suspendedAt, rev
   if (revokedKey) return 'The API key has been revoked';
   if (revokedToken) return 'The access token has been revoked: sign in again';
   if (suspendedAt && (identity.issuedAt === undefined || identity.issuedAt <= Number(suspendedAt))) {
-    return 'The account has been suspended: sign in again';
+    return 'Every session of this account was ended (signed out everywhere, or suspended): sign in again';
   }
   return undefined;
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthenticationError, ValidationError, callerOf, ok } from '@foodxchange/service-kit';
 import type { AuthDeps } from '../deps.js';
-import { denylistToken } from './denylist.js';
-import { LogoutBodySchema, LogoutEnvelope, RefreshBodySchema, TokenEnvelope, type LogoutBody, type RefreshBody } from './schemas.js';
-import { familyOfRefreshToken, revokeFamily, rotateRefreshToken, type TokenAnswer } from './service.js';
+import { denylistToken, denylistUser } from './denylist.js';
+import { LogoutAllEnvelope, LogoutBodySchema, LogoutEnvelope, RefreshBodySchema, TokenEnvelope, type LogoutBody, type RefreshBody } from './schemas.js';
+import { familyOfRefreshToken, revokeAllFamilies, revokeFamily, rotateRefreshToken, type TokenAnswer } from './service.js';
 import { REFRESH_COOKIE, TokenTransportHeadersSchema, clearRefreshCookie, deliverTokens, emptyJsonBodyIsNoBody, refreshCookieOf, usesCookie } from './transport.js';
 
 export default async function sessionRoutes(app: FastifyInstance, { deps }: { deps: AuthDeps }) {
@@ -69,6 +69,29 @@ export default async function sessionRoutes(app: FastifyInstance, { deps }: { de
       await denylistToken(deps.redis, caller.tokenId, caller.expiresAt);
       if (usesCookie(request)) clearRefreshCookie(deps.config, request, reply);
       return ok({ loggedOut: true as const, revokedSession: typeof familyId === 'string' });
+    },
+  );
+
+  app.post(
+    '/logout-all',
+    {
+      config: { access: 'authenticated' },
+      onRequest: emptyJsonBodyIsNoBody,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out everywhere: revoke every sign-in of this user and every access token issued so far',
+        description: `For a lost laptop or a shared browser: every refresh token family of the caller is revoked, and every access token issued up to this second is refused from the next request on (the gateway reads the same Redis mark). Tokens already minted from the user's API keys are refused too; the keys themselves stay valid (revoke them one by one). With \`x-token-transport: cookie\` the \`${REFRESH_COOKIE}\` cookie is cleared. A new sign-in in a later second works as usual.`,
+        headers: TokenTransportHeadersSchema,
+        response: { 200: LogoutAllEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      // Tokens carry iat in whole seconds: the mark is this second, so every token issued so far dies.
+      await denylistUser(deps.redis, caller.userId, Math.floor(Date.now() / 1000) * 1000, deps.config.ACCESS_TOKEN_TTL_S * 1000);
+      const revokedSessions = await revokeAllFamilies(deps, caller.userId, 'signed out everywhere');
+      if (usesCookie(request)) clearRefreshCookie(deps.config, request, reply);
+      return ok({ loggedOut: true as const, revokedSessions });
     },
   );
 }

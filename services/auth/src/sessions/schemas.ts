@@ -62,3 +62,10 @@ export const LogoutEnvelope = Envelope(
     revokedSession: Type.Boolean({ description: 'Whether a token family was revoked' }),
   }),
 );
+
+export const LogoutAllEnvelope = Envelope(
+  Type.Object({
+    loggedOut: Type.Literal(true),
+    revokedSessions: Type.Integer({ minimum: 0, description: 'How many sign-ins (token families) were still open and are now revoked' }),
+  }),
+);
