@@ -1,18 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AuthorizationError, callerOf, ok, type Identity } from '@foodxchange/service-kit';
+import { AuthorizationError, callerOf, ok, paged, type Identity } from '@foodxchange/service-kit';
 import { isAdminRole } from '@foodxchange/contracts';
 import {
   DeletedEnvelope,
+  OwnProductListEnvelope,
+  OwnProductsQuerySchema,
   ProductEnvelope,
   ProductInputSchema,
   ProductParamsSchema,
   ProductPatchSchema,
+  type OwnProductsQuery,
   type ProductInput,
   type ProductPatch,
   type ProductView,
 } from './schemas.js';
-import { createProduct, deleteProduct, getProduct, updateProduct, type ProductDeps, type ProductEditor } from './service.js';
+import { createProduct, deleteProduct, getProduct, listOwnProducts, updateProduct, type ProductDeps, type ProductEditor } from './service.js';
 
 /** A product's ETag: its id and version (strong: the representation changes with every version). */
 export const productEtag = (product: Pick<ProductView, 'id' | 'version'>) => `"${product.id}-v${product.version}"`;
@@ -59,6 +62,29 @@ export default async function productRoutes(app: FastifyInstance, { deps }: { de
       const product = await createProduct(deps, identity.companyId, request.body as ProductInput, { userId: identity.userId }, app.events.context(request));
       void reply.code(201).header('etag', productEtag(product)).header('location', `/api/v1/products/${product.id}`);
       return ok(product);
+    },
+  );
+
+  // A static route: find-my-way prefers it to /products/:id, so `mine` is never taken for an id.
+  app.get(
+    '/products/mine',
+    {
+      config: { access: { permission: 'product:create' } },
+      schema: {
+        tags: ['products'],
+        summary: "The caller's supplier company's own products, newest first (for managing them)",
+        description:
+          "Read from the database, not the search index: every product of the company that is not deleted, whether or not search shows it yet. Suppliers' members only (a token without a company, such as a platform admin's, or without product:create answers 403). Optional q matches name or sku (case-insensitive, taken literally).",
+        querystring: OwnProductsQuerySchema,
+        response: { 200: OwnProductListEnvelope },
+      },
+    },
+    async (request) => {
+      const identity = callerOf(request);
+      if (!identity.companyId) throw new AuthorizationError('List your products as a member of a supplier company');
+      const query = request.query as OwnProductsQuery;
+      const { items, total } = await listOwnProducts(deps, identity.companyId, query);
+      return paged(items, { page: query.page, limit: query.limit, total });
     },
   );
 

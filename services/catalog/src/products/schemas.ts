@@ -1,6 +1,6 @@
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { CERTIFICATION_TYPES, EU_ALLERGENS, IdSchema, StringEnum } from '@foodxchange/contracts';
-import { Envelope } from '@foodxchange/service-kit';
+import { Envelope, PagedEnvelope, PageQuerySchema } from '@foodxchange/service-kit';
 import { CATEGORY_LEAF_SLUGS } from '../categories/taxonomy.js';
 import { ISO_COUNTRIES, KNOWN_CURRENCIES, PRODUCT_LANGUAGES, PRODUCT_STORAGE } from './reference-data.js';
 
@@ -156,3 +156,25 @@ export type ProductView = Static<typeof ProductSchema>;
 export const ProductEnvelope = Envelope(ProductSchema);
 export const DeletedEnvelope = Envelope(Type.Object({ id: Type.String(), deleted: Type.Literal(true) }));
 
+
+/** Longest `q` of GET /products/mine (a name or sku fragment). */
+export const OWN_PRODUCTS_QUERY_MAX = 100;
+
+/** Query of GET /products/mine: the shared page/limit, and an optional name/sku fragment. */
+export const OwnProductsQuerySchema = Type.Object(
+  {
+    page: Type.Integer({ ...PageQuerySchema.properties.page, description: 'Page number, from 1 (default 1)' }),
+    limit: Type.Integer({ ...PageQuerySchema.properties.limit, description: 'Products per page, 1 to 100 (default 20)' }),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: OWN_PRODUCTS_QUERY_MAX,
+        description: 'Only products whose name or sku contains this text (case-insensitive, taken literally)',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'OwnProductsQuery' },
+);
+export type OwnProductsQuery = Static<typeof OwnProductsQuerySchema>;
+
+export const OwnProductListEnvelope = PagedEnvelope(ProductSchema);

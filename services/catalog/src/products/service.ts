@@ -19,7 +19,7 @@ import type { CompanyCopyModel } from '../companies/model.js';
 import { certificationsValidOn, findCompanyCopy, type CompanyCopy } from '../companies/service.js';
 import { deletedSkuKey, productLockKey, type ProductDoc, type ProductModel, type StoredPriceTier, type StoredTranslation } from './model.js';
 import { isIsoCountry, isKnownCurrency } from './reference-data.js';
-import type { ProductInput, ProductPatch, ProductView } from './schemas.js';
+import type { OwnProductsQuery, ProductInput, ProductPatch, ProductView } from './schemas.js';
 
 export interface ProductDeps {
   products: ProductModel;
@@ -269,6 +269,40 @@ export async function getProduct(deps: Pick<ProductDeps, 'products' | 'cache'>, 
 /** Every live product of a supplier, by `_id` (the search part refreshes them in the index). */
 export async function productsOfSupplier(deps: Pick<ProductDeps, 'products'>, companyId: string): Promise<ProductRecord[]> {
   return deps.products.find({ supplierCompanyId: companyId, status: 'active' }).select({ outbox: 0 }).sort({ _id: 1 }).lean<ProductRecord[]>();
+}
+
+/** `text` as a regular expression matching itself literally. */
+export function literalPattern(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\\/-]/g, '\\$&');
+}
+
+/**
+ * One page of a supplier's own products for managing them (GET /products/mine): read from the
+ * database, not the search index, every product not deleted, newest first (`_id` breaks ties),
+ * optionally only those whose name or sku contains `q` (case-insensitive, taken literally).
+ */
+export async function listOwnProducts(
+  deps: Pick<ProductDeps, 'products'>,
+  supplierCompanyId: string,
+  query: OwnProductsQuery,
+): Promise<{ items: ProductView[]; total: number }> {
+  const filter: Record<string, unknown> = { supplierCompanyId, status: { $ne: 'deleted' } };
+  const text = query.q?.trim();
+  if (text) {
+    const pattern = { $regex: literalPattern(text), $options: 'i' };
+    filter.$or = [{ name: pattern }, { sku: pattern }];
+  }
+  const [docs, total] = await Promise.all([
+    deps.products
+      .find(filter)
+      .select({ outbox: 0 })
+      .sort({ createdAt: -1, _id: -1 })
+      .skip((query.page - 1) * query.limit)
+      .limit(query.limit)
+      .lean<ProductRecord[]>(),
+    deps.products.countDocuments(filter),
+  ]);
+  return { items: docs.map(toProductView), total };
 }
 
 /**
