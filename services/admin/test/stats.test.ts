@@ -17,6 +17,15 @@ const admin = () => bearer(issuer.token({ role: 'admin', companyId: null }));
 const s = uniqueSuffix();
 
 const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+const DAY_MS = 86_400_000;
+/** Today's UTC midnight when the file loads: the per-day figures are counted back from today. */
+const todayUtc = (() => {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+})();
+/** An instant `ago` UTC days before today, `minutes` past that day's midnight. */
+const daysAgo = (ago: number, minutes = 30) => new Date(todayUtc - ago * DAY_MS + minutes * 60_000).toISOString();
+const dayOf = (ago: number) => daysAgo(ago).slice(0, 10);
 
 function ev<T extends Topic>(topic: T, subject: string, data: Partial<EventData<T>>, at: number): FoodXchangeEvent<T> {
   return buildEvent(topic, {
@@ -43,8 +52,9 @@ const rfqMatched = (name: string, n: number, at: number) => ev(TOPICS.rfqMatched
 const rfqAwarded = (name: string, at: number) => ev(TOPICS.rfqAwarded, id(name), { rfqId: id(name), quoteId: id(`${name}-winner`) }, at);
 const rfqCancelled = (name: string, status: 'cancelled' | 'expired', at: number) => ev(TOPICS.rfqCancelled, id(name), { rfqId: id(name), status }, at);
 const quote = (name: string, rfq: string, at: number) => ev(TOPICS.quoteSubmitted, id(name), { quoteId: id(name), rfqId: id(rfq) }, at);
-const orderCreated = (name: string, currency: string, totalMinor: number, at: number) =>
-  ev(TOPICS.orderCreated, id(name), { orderId: id(name), currency, totalMinor }, at);
+/** An order.created; `createdAt` (data) is when the order was made, `at` the event time. */
+const orderCreated = (name: string, currency: string, totalMinor: number, at: number, createdAt?: string) =>
+  ev(TOPICS.orderCreated, id(name), { orderId: id(name), currency, totalMinor, createdAt }, at);
 const orderConfirmed = (name: string, currency: string, totalMinor: number, at: number) =>
   ev(TOPICS.orderConfirmed, id(name), { orderId: id(name), currency, totalMinor }, at);
 const orderRejected = (name: string, at: number) => ev(TOPICS.orderRejected, id(name), { orderId: id(name) }, at);
@@ -93,13 +103,14 @@ function history(): FoodXchangeEvent[] {
     rfqAwarded('r5', 6), rfqCreated('r5', 1), rfqMatched('r5', 3, 2),
     // quotes: 3 (q1 delivered twice)
     q1, q1, quote('q2', 'r1', 3), quote('q3', 'r5', 4),
-    // orders: o1 delivered; o2 rejected; o3 confirmed; o4 pending; o5 cancelled after confirmation
-    orderCreated('o1', 'EUR', 10_000, 6), orderConfirmed('o1', 'EUR', 10_000, 7), orderMoved('o1', 'pending_compliance', 'confirmed', 7),
+    // orders: o1 delivered; o2 rejected; o3 confirmed; o4 pending; o5 cancelled after confirmation.
+    // Created (data.createdAt): o1, o2 (EUR) and o3 (GBP) two days ago, o4 (EUR) today, o5 (USD) 40 days ago
+    orderCreated('o1', 'EUR', 10_000, 6, daysAgo(2, 10)), orderConfirmed('o1', 'EUR', 10_000, 7), orderMoved('o1', 'pending_compliance', 'confirmed', 7),
     orderMoved('o1', 'confirmed', 'shipped', 8), orderMoved('o1', 'shipped', 'delivered', 9),
-    orderCreated('o2', 'EUR', 5_000, 6), orderRejected('o2', 7), orderMoved('o2', 'pending_compliance', 'rejected', 7),
-    orderMoved('o3', 'pending_compliance', 'confirmed', 7), orderCreated('o3', 'GBP', 7_000, 6),
-    orderCreated('o4', 'EUR', 2_500, 6),
-    orderCreated('o5', 'USD', 1_200, 6), orderConfirmed('o5', 'USD', 1_200, 7), orderMoved('o5', 'confirmed', 'cancelled', 10),
+    orderCreated('o2', 'EUR', 5_000, 6, daysAgo(2, 1_400)), orderRejected('o2', 7), orderMoved('o2', 'pending_compliance', 'rejected', 7),
+    orderMoved('o3', 'pending_compliance', 'confirmed', 7), orderCreated('o3', 'GBP', 7_000, 6, daysAgo(2, 0)),
+    orderCreated('o4', 'EUR', 2_500, 6, daysAgo(0, 1)),
+    orderCreated('o5', 'USD', 1_200, 6, daysAgo(40)), orderConfirmed('o5', 'USD', 1_200, 7), orderMoved('o5', 'confirmed', 'cancelled', 10),
     // compliance: o1, o3, o5 passed; o2 passed a first check and failed the later one
     checked('o1', 'k1', true, 7), checked('o2', 'k2a', true, 6), checked('o2', 'k2b', false, 7), checked('o3', 'k3', true, 7), checked('o5', 'k5', true, 7),
   ];
@@ -119,6 +130,13 @@ const expected = {
       { currency: 'GBP', orders: 1, totalMinor: 7_000, activeTotalMinor: 7_000 },
       { currency: 'USD', orders: 1, totalMinor: 1_200, activeTotalMinor: 0 },
     ],
+    // The last 30 days (the default): o5, 40 days old, is not in it
+    valueByDay: [
+      { day: dayOf(2), currency: 'EUR', orders: 2, totalMinor: 15_000 },
+      { day: dayOf(2), currency: 'GBP', orders: 1, totalMinor: 7_000 },
+      { day: dayOf(0), currency: 'EUR', orders: 1, totalMinor: 2_500 },
+    ],
+    valueByDayRange: { days: 30, from: dayOf(29), to: dayOf(0) },
   },
   compliance: { checked: 4, passed: 3, failed: 1, passRate: 0.75 },
   matching: { rfqs: 5, matched: 4, withMatches: 3, coverage: 0.6 },
@@ -157,8 +175,8 @@ async function deliverAll(events: readonly FoodXchangeEvent[]): Promise<void> {
   for (const event of events) await deliver(event, (offset += 1));
 }
 
-async function stats() {
-  const res = await server.inject({ headers: admin(), url: '/api/v1/admin/stats' });
+async function stats(query = '') {
+  const res = await server.inject({ headers: admin(), url: `/api/v1/admin/stats${query}` });
   expect(res.statusCode).toBe(200);
   const { generatedAt, ...figures } = res.json().data;
   expect(Date.parse(generatedAt)).not.toBeNaN();
@@ -211,7 +229,12 @@ describe('stats consumers on Kafka', () => {
 describe('GET /admin/stats', () => {
   it('answers zeros before any event', async () => {
     const figures = await stats();
-    expect(figures).toMatchObject({ users: { total: 0 }, orders: { total: 0, valueByCurrency: [] }, compliance: { passRate: null }, matching: { coverage: null } });
+    expect(figures).toMatchObject({
+      users: { total: 0 },
+      orders: { total: 0, valueByCurrency: [], valueByDay: [], valueByDayRange: { days: 30, from: dayOf(29), to: dayOf(0) } },
+      compliance: { passRate: null },
+      matching: { coverage: null },
+    });
   });
 
   it('equals what a known history implies, delivered in a scrambled order', async () => {
@@ -239,6 +262,66 @@ describe('GET /admin/stats', () => {
     expect(await stats()).toEqual(expected);
   });
 
+  it('covers the last `days` UTC days, today included', async () => {
+    const today = await stats('?days=1');
+    expect(today.orders.valueByDay).toEqual([{ day: dayOf(0), currency: 'EUR', orders: 1, totalMinor: 2_500 }]);
+    expect(today.orders.valueByDayRange).toEqual({ days: 1, from: dayOf(0), to: dayOf(0) });
+    // Two days back starts at that day's midnight: o3, created at 00:00, is in it
+    expect((await stats('?days=3')).orders.valueByDay).toEqual(expected.orders.valueByDay);
+    expect((await stats('?days=2')).orders.valueByDay).toEqual([{ day: dayOf(0), currency: 'EUR', orders: 1, totalMinor: 2_500 }]);
+    const year = await stats('?days=366');
+    expect(year.orders.valueByDay).toEqual([{ day: dayOf(40), currency: 'USD', orders: 1, totalMinor: 1_200 }, ...expected.orders.valueByDay]);
+    expect(year.orders.valueByDayRange).toEqual({ days: 366, from: dayOf(365), to: dayOf(0) });
+    // The rest of the figures do not depend on the window
+    const { valueByDay: _d, valueByDayRange: _r, ...orders } = year.orders;
+    const { valueByDay: _e, valueByDayRange: _s, ...expectedOrders } = expected.orders;
+    expect(orders).toEqual(expectedOrders);
+  });
+
+  it('refuses a bad `days` with a 400 in the standard envelope', async () => {
+    for (const days of ['0', '367', '-1', '1.5', 'abc', '', '30&days=31']) {
+      const res = await server.inject({ headers: admin(), url: `/api/v1/admin/stats?days=${days}` });
+      expect(res.statusCode, `days=${days}`).toBe(400);
+      expect(res.json(), `days=${days}`).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR' } });
+    }
+  });
+
+  it('dates an order by its order.created: the data’s createdAt, else the event time; transitions alone give no day', async () => {
+    // An order seen only through its confirmation is counted per currency but has no creation day yet
+    await deliver(orderConfirmed('late', 'CHF', 900, 7), 1);
+    let figures = await stats();
+    expect(figures.orders.valueByCurrency).toContainEqual({ currency: 'CHF', orders: 1, totalMinor: 900, activeTotalMinor: 900 });
+    expect(figures.orders.valueByDay).toEqual(expected.orders.valueByDay);
+    // Its order.created, without createdAt, arrives later (twice): the event time dates it
+    const created = buildEvent(TOPICS.orderCreated, {
+      source: '/foodxchange/admin-test',
+      subject: id('late'),
+      correlationId: `corr-stats-${s}`,
+      data: { ...sampleEventData['order.created'], orderId: id('late'), currency: 'CHF', totalMinor: 900, createdAt: undefined },
+      time: daysAgo(1, 720),
+    });
+    await deliver(created, 2);
+    await deliver(created, 3);
+    figures = await stats();
+    expect(figures.orders.valueByDay).toEqual([
+      expected.orders.valueByDay[0],
+      expected.orders.valueByDay[1],
+      { day: dayOf(1), currency: 'CHF', orders: 1, totalMinor: 900 },
+      expected.orders.valueByDay[2],
+    ]);
+    expect(await statsModels(server.mongo).orders.findById(id('late')).lean()).toMatchObject({ state: 'confirmed', createdDay: dayOf(1) });
+  });
+
+  it('dates an order the model stored before it kept creation days, once its order.created is delivered again', async () => {
+    const orders = statsModels(server.mongo).orders;
+    // A document as the model wrote it before: no createdAt, no createdDay
+    await orders.collection.insertOne({ _id: id('legacy'), state: 'confirmed', stateAt: new Date(minute(7)), currency: 'SEK', totalMinor: 4_000 } as never);
+    expect((await stats('?days=3')).orders.valueByDay.some((entry: { currency: string }) => entry.currency === 'SEK')).toBe(false);
+    await deliver(orderCreated('legacy', 'SEK', 4_000, 6, daysAgo(0, 5)), 1);
+    expect((await stats('?days=1')).orders.valueByDay).toContainEqual({ day: dayOf(0), currency: 'SEK', orders: 1, totalMinor: 4_000 });
+    expect(await orders.findById(id('legacy')).lean()).toMatchObject({ state: 'confirmed', currency: 'SEK', createdDay: dayOf(0) });
+  });
+
   it('is for admins and super admins only', async () => {
     expect((await server.inject({ headers: bearer(issuer.token({ role: 'super_admin', companyId: null })), url: '/api/v1/admin/stats' })).statusCode).toBe(200);
     for (const role of ['buyer', 'supplier'] as const) {
@@ -256,7 +339,7 @@ describe('GET /admin/stats', () => {
 describe('the order reducer', () => {
   it('ends in the same state for every order of one order’s events', () => {
     const facts: OrderFact[] = [
-      { state: 'pending_compliance', at: new Date(1), currency: 'EUR', totalMinor: 100 },
+      { state: 'pending_compliance', at: new Date(1), currency: 'EUR', totalMinor: 100, createdAt: new Date(Date.UTC(2026, 4, 31, 23, 59)) },
       { state: 'confirmed', at: new Date(2), currency: 'EUR', totalMinor: 100 },
       { state: 'confirmed', at: new Date(2) },
       { state: 'shipped', at: new Date(3) },
@@ -270,6 +353,26 @@ describe('the order reducer', () => {
       for (const fact of [...order, ...order]) state = reduceOrder('o', fact)(state) ?? state;
       ends.add(JSON.stringify(state));
     }
-    expect([...ends]).toEqual([JSON.stringify({ _id: 'o', state: 'delivered', stateAt: new Date(4), currency: 'EUR', totalMinor: 100 })]);
+    expect([...ends]).toEqual([
+      JSON.stringify({
+        _id: 'o',
+        state: 'delivered',
+        stateAt: new Date(4),
+        currency: 'EUR',
+        totalMinor: 100,
+        createdAt: new Date(Date.UTC(2026, 4, 31, 23, 59)),
+        createdDay: '2026-05-31',
+      }),
+    ]);
+  });
+
+  it('changes nothing on a redelivered order.created, and keeps the first creation time', () => {
+    const created: OrderFact = { state: 'pending_compliance', at: new Date(1), currency: 'EUR', totalMinor: 100, createdAt: new Date(Date.UTC(2026, 0, 2, 3)) };
+    const state = reduceOrder('o', created)(null);
+    expect(state).toMatchObject({ createdDay: '2026-01-02' });
+    expect(reduceOrder('o', created)(state)).toBeNull();
+    expect(reduceOrder('o', { ...created, createdAt: new Date(Date.UTC(2026, 0, 5)) })(state)).toBeNull();
+    // A transition never carries a creation time
+    expect(reduceOrder('o', { state: 'confirmed', at: new Date(2) })(null)).toMatchObject({ createdAt: null, createdDay: null });
   });
 });

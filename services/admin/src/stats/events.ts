@@ -76,11 +76,18 @@ export interface OrderFact {
   at: Date;
   currency?: string | undefined;
   totalMinor?: number | undefined;
+  /** When the order was created: only `order.created` says so. */
+  createdAt?: Date | undefined;
 }
+
+/** A date's UTC calendar day, YYYY-MM-DD. */
+export const utcDay = (date: Date) => date.toISOString().slice(0, 10);
 
 export function reduceOrder(id: string, fact: OrderFact): Reducer<StatsOrderDoc> {
   return (current) => {
-    const base: StatsOrderDoc = current ?? { _id: id, state: null, stateAt: null, currency: null, totalMinor: null };
+    const base: StatsOrderDoc = current
+      ? { ...current, createdAt: current.createdAt ?? null, createdDay: current.createdDay ?? null }
+      : { _id: id, state: null, stateAt: null, currency: null, totalMinor: null, createdAt: null, createdDay: null };
     const next = { ...base };
     if (laterState(ORDER_RANK, fact.state, fact.at, base.state, base.stateAt)) {
       next.state = fact.state;
@@ -91,8 +98,18 @@ export function reduceOrder(id: string, fact: OrderFact): Reducer<StatsOrderDoc>
       next.currency = fact.currency;
       next.totalMinor = fact.totalMinor;
     }
+    // So is its creation time: the order's one order.created sets it (a redelivery names the same instant).
+    if (next.createdAt === null && fact.createdAt !== undefined && !Number.isNaN(fact.createdAt.getTime())) {
+      next.createdAt = fact.createdAt;
+      next.createdDay = utcDay(fact.createdAt);
+    }
     const changed =
-      current === null || next.state !== base.state || !sameTime(next.stateAt, base.stateAt) || next.currency !== base.currency;
+      current === null ||
+      next.state !== base.state ||
+      !sameTime(next.stateAt, base.stateAt) ||
+      next.currency !== base.currency ||
+      !sameTime(next.createdAt ?? null, current.createdAt ?? null) ||
+      next.createdDay !== (current.createdDay ?? null);
     return changed ? next : null;
   };
 }
@@ -267,7 +284,13 @@ export const statsSubscriptions: readonly Subscription[] = [
         locks,
         models.orders,
         event.data.orderId,
-        reduceOrder(event.data.orderId, { state: event.data.status, at: at(event), currency: event.data.currency, totalMinor: event.data.totalMinor }),
+        reduceOrder(event.data.orderId, {
+          state: event.data.status,
+          at: at(event),
+          currency: event.data.currency,
+          totalMinor: event.data.totalMinor,
+          createdAt: event.data.createdAt !== undefined ? new Date(event.data.createdAt) : at(event),
+        }),
       ),
     ),
   ),

@@ -50,13 +50,21 @@ export interface StatsQuoteDoc {
   at: Date;
 }
 
-/** An order: its furthest state, and its currency and total once an event carried them. */
+/**
+ * An order: its furthest state, its currency and total once an event carried them, and when it
+ * was created (from its `order.created`: the data's createdAt, else the event time; null until
+ * that event was seen). `createdDay` is createdAt's UTC calendar day, YYYY-MM-DD, kept beside it
+ * so the per-day figures group on a plain field (FerretDB 1.24 has no date operators in $group).
+ * Documents written before these fields existed lack them: read absent as null.
+ */
 export interface StatsOrderDoc {
   _id: string;
   state: string | null;
   stateAt: Date | null;
   currency: string | null;
   totalMinor: number | null;
+  createdAt?: Date | null;
+  createdDay?: string | null;
 }
 
 /** The latest compliance verdict on an order (keyed by order id: a re-check replaces it). */
@@ -109,6 +117,8 @@ const schemas = {
       stateAt: { type: Date, default: null },
       currency: { type: String, default: null },
       totalMinor: { type: Number, default: null },
+      createdAt: { type: Date, default: null },
+      createdDay: { type: String, default: null },
     },
     { ...options, collection: 'stats_orders' },
   ),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ok } from '@foodxchange/service-kit';
 import type { StatsModels } from './model.js';
-import { PlatformStatsEnvelope, StatsQuerySchema } from './schemas.js';
+import { PlatformStatsEnvelope, STATS_DAYS_DEFAULT, StatsQuerySchema, type StatsQuery } from './schemas.js';
 import { platformStats } from './service.js';
 
 export default async function statsRoutes(app: FastifyInstance, { models }: { models: StatsModels }) {
@@ -13,11 +13,12 @@ export default async function statsRoutes(app: FastifyInstance, { models }: { mo
         tags: ['stats'],
         summary: 'The platform at a glance: users, companies, products, RFQs, quotes, orders, compliance and matching',
         description:
-          'Computed from the admin read model: one current-state document per aggregate, built from the events (redelivered and reordered events change nothing).',
+          'Computed from the admin read model: one current-state document per aggregate, built from the events (redelivered and reordered events change nothing). ' +
+          'orders.valueByDay is the order value per currency and UTC creation day over the last `days` days (default 30).',
         querystring: StatsQuerySchema,
         response: { 200: PlatformStatsEnvelope },
       },
     },
-    async () => ok(await platformStats(models)),
+    async (request) => ok(await platformStats(models, new Date(), (request.query as StatsQuery).days ?? STATS_DAYS_DEFAULT)),
   );
 }

@@ -1,7 +1,46 @@
 import { ORDER_STATUSES, RFQ_STATUSES, ROLES } from '@foodxchange/contracts';
 import type { Model } from 'mongoose';
 import type { StatsModels } from './model.js';
-import type { PlatformStats } from './schemas.js';
+import { utcDay } from './events.js';
+import { STATS_DAYS_DEFAULT, type PlatformStats } from './schemas.js';
+
+type DayGrouped = { _id: { day?: unknown; currency?: unknown } | null; count?: number; totalMinor?: number };
+
+const DAY_MS = 86_400_000;
+
+/** The UTC days ending today that `days` covers: [from, to) as instants, and their first and last day. */
+export function dayWindow(now: Date, days: number) {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const from = new Date(today - (days - 1) * DAY_MS);
+  const until = new Date(today + DAY_MS);
+  return { from, until, range: { days, from: utcDay(from), to: utcDay(new Date(today)) } };
+}
+
+/**
+ * Orders created per UTC day and currency inside the window (days without orders are absent),
+ * by day then currency. Counts and sums in separate groups, as below (FerretDB 1.24).
+ */
+async function valueByDay(orders: StatsModels['orders'], from: Date, until: Date): Promise<PlatformStats['orders']['valueByDay']> {
+  const match = { $match: { createdAt: { $gte: from, $lt: until }, createdDay: { $type: 'string' }, currency: { $type: 'string' } } };
+  const key = { day: '$createdDay', currency: '$currency' };
+  const [counts, sums] = await Promise.all([
+    orders.aggregate<DayGrouped>([match, { $group: { _id: key, count: { $sum: 1 } } }]),
+    orders.aggregate<DayGrouped>([match, { $group: { _id: key, totalMinor: { $sum: '$totalMinor' } } }]),
+  ]);
+  const keyOf = (group: DayGrouped) =>
+    typeof group._id?.day === 'string' && typeof group._id.currency === 'string' ? { day: group._id.day, currency: group._id.currency } : null;
+  const totals = new Map<string, number>();
+  for (const group of sums) {
+    const k = keyOf(group);
+    if (k) totals.set(`${k.day} ${k.currency}`, group.totalMinor ?? 0);
+  }
+  return counts
+    .flatMap((group) => {
+      const k = keyOf(group);
+      return k && (group.count ?? 0) > 0 ? [{ ...k, orders: group.count ?? 0, totalMinor: totals.get(`${k.day} ${k.currency}`) ?? 0 }] : [];
+    })
+    .sort((a, b) => (a.day === b.day ? a.currency.localeCompare(b.currency) : a.day.localeCompare(b.day)));
+}
 
 type Grouped = { _id: string | null; count?: number; totalMinor?: number };
 
@@ -19,8 +58,9 @@ const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whol
 const ACTIVE_ORDER_STATES = ORDER_STATUSES.filter((state) => state !== 'rejected' && state !== 'cancelled');
 
 /** GET /admin/stats: counts over the per-aggregate state documents (aggregations within DESIGN.md's "works" column). */
-export async function platformStats(models: StatsModels, now = new Date()): Promise<PlatformStats> {
-  const [byRole, companies, verified, live, products, rfqsByState, withMatches, matched, quotes, ordersByState, ordersByCurrency, value, activeValue, checked, passed] =
+export async function platformStats(models: StatsModels, now = new Date(), days = STATS_DAYS_DEFAULT): Promise<PlatformStats> {
+  const window = dayWindow(now, days);
+  const [byRole, companies, verified, live, products, rfqsByState, withMatches, matched, quotes, ordersByState, ordersByCurrency, value, activeValue, checked, passed, byDay] =
     await Promise.all([
       countBy(models.users, 'role', ROLES),
       models.companies.countDocuments({}),
@@ -41,6 +81,7 @@ export async function platformStats(models: StatsModels, now = new Date()): Prom
       ]),
       models.compliance.countDocuments({}),
       models.compliance.countDocuments({ passed: true }),
+      valueByDay(models.orders, window.from, window.until),
     ]);
   const rfqs = sum(rfqsByState);
   const active = new Map(activeValue.map((group) => [group._id, group.totalMinor ?? 0]));
@@ -54,7 +95,11 @@ export async function platformStats(models: StatsModels, now = new Date()): Prom
     products: { live, total: products },
     rfqs: { total: rfqs, byState: rfqsByState as PlatformStats['rfqs']['byState'] },
     quotes: { total: quotes },
-    orders: { total: sum(ordersByState), byState: ordersByState as PlatformStats['orders']['byState'], valueByCurrency },
+    orders: { total: sum(ordersByState), byState: ordersByState as PlatformStats['orders']['byState'],
+      valueByCurrency,
+      valueByDay: byDay,
+      valueByDayRange: window.range,
+    },
     compliance: { checked, passed, failed: checked - passed, passRate: ratio(passed, checked) },
     matching: { rfqs, matched, withMatches, coverage: ratio(withMatches, rfqs) },
     generatedAt: now.toISOString(),
