@@ -3,6 +3,8 @@
  * `responseDeadline`) and the form's controls, so an API error lands next to the control it is
  * about. Client checks catch the obvious; the API stays the judge.
  */
+import type { Certification, RfqBody } from './types';
+
 export interface ItemRow {
   key: string;
   name: string;
@@ -19,7 +21,7 @@ export interface RfqFormState {
   deliveryCountry: string;
   deliveryDate: string;
   responseDeadline: string;
-  requiredCertifications: string[];
+  requiredCertifications: Certification[];
   items: ItemRow[];
 }
 
@@ -87,7 +89,7 @@ export function validate(state: RfqFormState, now = new Date()): FormErrors {
 }
 
 /** The request body: dates as the API reads them, optional fields left out when blank. */
-export function toBody(state: RfqFormState) {
+export function toBody(state: RfqFormState): RfqBody {
   return {
     title: state.title.trim(),
     deliveryCountry: state.deliveryCountry.trim().toUpperCase(),

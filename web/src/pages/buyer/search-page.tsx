@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Search } from 'lucide-react';
 import { api, unwrap, unwrapPage } from '@/api/client';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/ui/feedback';
 import { Field, Input, Select } from '@/components/ui/field';
 import { Badge, PageHeader } from '@/components/ui/layout';
@@ -133,13 +134,7 @@ export function SearchPage() {
                   ))}
                 </ul>
               )}
-              {results.data.pagination.totalPages > 1 ? (
-                <nav className="mt-4 flex items-center justify-between" aria-label="Result pages">
-                  <Button variant="secondary" disabled={!results.data.pagination.hasPrev} onClick={() => update({ ...state, page: state.page - 1 })}>Previous</Button>
-                  <span className="text-sm text-slate-700">Page {state.page} of {results.data.pagination.totalPages}</span>
-                  <Button variant="secondary" disabled={!results.data.pagination.hasNext || state.page >= 500} onClick={() => update({ ...state, page: state.page + 1 })}>Next</Button>
-                </nav>
-              ) : null}
+              <Pager page={state.page} pagination={results.data.pagination} onPage={(page) => update({ ...state, page })} label="Result pages" />
             </>
           ) : null}
         </section>

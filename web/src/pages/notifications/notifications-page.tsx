@@ -4,6 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { api, unwrap, unwrapPage } from '@/api/client';
 import { consolePathOf } from '@/notifications/stream';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/ui/feedback';
 import { Badge, PageHeader } from '@/components/ui/layout';
 import { dateTime } from '@/lib/format';
@@ -75,19 +76,7 @@ export function NotificationsPage() {
           ))}
         </ul>
       ) : null}
-      {list.data && list.data.pagination.totalPages > 1 ? (
-        <nav className="mt-4 flex items-center justify-between" aria-label="Pages">
-          <Button variant="secondary" disabled={!list.data.pagination.hasPrev} onClick={() => setPage(page - 1)}>
-            Previous
-          </Button>
-          <span className="text-sm text-slate-700">
-            Page {page} of {list.data.pagination.totalPages}
-          </span>
-          <Button variant="secondary" disabled={!list.data.pagination.hasNext} onClick={() => setPage(page + 1)}>
-            Next
-          </Button>
-        </nav>
-      ) : null}
+      {list.data ? <Pager page={page} pagination={list.data.pagination} onPage={setPage} /> : null}
     </div>
   );
 }
