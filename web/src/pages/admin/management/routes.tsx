@@ -1,4 +1,6 @@
 import type { RouteObject } from 'react-router';
 
-/** Admin management pages: companies, users, market rules, audit log, dead letters. */
-export const managementRoutes: RouteObject[] = [];
+/** Admin management pages: companies, users, market rules, audit log, dead letters (lazy, admins only). */
+export const managementRoutes: RouteObject[] = [
+  { path: '/admin/companies', lazy: async () => ({ Component: (await import('./companies-page')).CompaniesPage }) },
+];
