@@ -3,4 +3,5 @@ import type { RouteObject } from 'react-router';
 /** Admin management pages: companies, users, market rules, audit log, dead letters (lazy, admins only). */
 export const managementRoutes: RouteObject[] = [
   { path: '/admin/companies', lazy: async () => ({ Component: (await import('./companies-page')).CompaniesPage }) },
+  { path: '/admin/users', lazy: async () => ({ Component: (await import('./users-page')).UsersPage }) },
 ];
