@@ -5,6 +5,8 @@ import { buildService, type EventHandlerContext } from '@foodxchange/service-kit
 import { bearer, dropDatabase, isolatedEnv, startTestIssuer, testTopic, uniqueSuffix, type TestIssuer } from '@foodxchange/service-kit/testing';
 import { buildEvent, sampleEventData, toKafkaMessage, topicOf, TOPICS, type EventData, type FoodXchangeEvent, type Topic } from '@foodxchange/contracts';
 import app, { service } from '../src/app.js';
+import { auditEventModel } from '../src/audit/model.js';
+import { backfillOrderCreation } from '../src/stats/backfill.js';
 import { reduceOrder, type OrderFact } from '../src/stats/events.js';
 import { statsModels, type StatsOrderDoc } from '../src/stats/model.js';
 import { subscriptions } from '../src/subscriptions.js';
@@ -320,6 +322,30 @@ describe('GET /admin/stats', () => {
     await deliver(orderCreated('legacy', 'SEK', 4_000, 6, daysAgo(0, 5)), 1);
     expect((await stats('?days=1')).orders.valueByDay).toContainEqual({ day: dayOf(0), currency: 'SEK', orders: 1, totalMinor: 4_000 });
     expect(await orders.findById(id('legacy')).lean()).toMatchObject({ state: 'confirmed', currency: 'SEK', createdDay: dayOf(0) });
+  });
+
+  it('dates the orders stored before it kept creation days from their order.created in the audit log, once', async () => {
+    const orders = statsModels(server.mongo).orders;
+    const audit = auditEventModel(server.mongo);
+    const record = (event: FoodXchangeEvent, offset: number) =>
+      audit.create({
+        _id: event.id, topic: topicOf(event), type: event.type, source: event.source, subject: event.subject, correlationId: event.correlationid,
+        time: new Date(event.time), dataschema: event.dataschema, data: JSON.stringify(event.data), companyIds: [], partition: 0, offset: String(offset), recordedAt: new Date(),
+      });
+    // Two documents as the model wrote them before (no createdAt, no createdDay); only the first one's order.created is in the log
+    for (const name of ['old1', 'old2'])
+      await orders.collection.insertOne({ _id: id(name), state: 'delivered', stateAt: new Date(minute(9)), currency: 'NOK', totalMinor: 3_000 } as never);
+    await record(orderCreated('old1', 'NOK', 3_000, 6, daysAgo(3, 60)), 1);
+    await record(ev(TOPICS.orderConfirmed, id('old2'), { orderId: id('old2') }, 7), 2);
+    const undated = await backfillOrderCreation(statsModels(server.mongo), audit, server.locks);
+    expect(undated).toBeGreaterThanOrEqual(2);
+    expect(await orders.findById(id('old1')).lean()).toMatchObject({ state: 'delivered', currency: 'NOK', totalMinor: 3_000, createdDay: dayOf(3) });
+    expect(await orders.findById(id('old2')).lean()).not.toHaveProperty('createdDay');
+    const once = await stats('?days=7');
+    expect(once.orders.valueByDay).toContainEqual({ day: dayOf(3), currency: 'NOK', orders: 1, totalMinor: 3_000 });
+    // Again (another replica, a restart): nothing more
+    await backfillOrderCreation(statsModels(server.mongo), audit, server.locks);
+    expect(await stats('?days=7')).toEqual(once);
   });
 
   it('is for admins and super admins only', async () => {

@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { ok } from '@foodxchange/service-kit';
+import { auditEventModel } from '../audit/model.js';
+import { backfillOrderCreation } from './backfill.js';
 import type { StatsModels } from './model.js';
 import { PlatformStatsEnvelope, STATS_DAYS_DEFAULT, StatsQuerySchema, type StatsQuery } from './schemas.js';
 import { platformStats } from './service.js';
 
 export default async function statsRoutes(app: FastifyInstance, { models }: { models: StatsModels }) {
+  // Orders stored before the model kept creation days get theirs from the audit log, once the
+  // service is up (in the background: idempotent, and the live consumer dates new orders itself).
+  app.addHook('onReady', async () => {
+    void backfillOrderCreation(models, auditEventModel(app.mongo), app.locks, app.log).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'stats: dating the earlier orders failed; they stay out of orders.valueByDay'),
+    );
+  });
   app.get(
     '/stats',
     {

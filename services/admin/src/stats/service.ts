@@ -95,7 +95,9 @@ export async function platformStats(models: StatsModels, now = new Date(), days 
     products: { live, total: products },
     rfqs: { total: rfqs, byState: rfqsByState as PlatformStats['rfqs']['byState'] },
     quotes: { total: quotes },
-    orders: { total: sum(ordersByState), byState: ordersByState as PlatformStats['orders']['byState'],
+    orders: {
+      total: sum(ordersByState),
+      byState: ordersByState as PlatformStats['orders']['byState'],
       valueByCurrency,
       valueByDay: byDay,
       valueByDayRange: window.range,
