@@ -78,7 +78,13 @@ export const gatewayConfig = {
   RATE_LIMIT_AUTH_MAX: Type.Integer({
     minimum: 1,
     default: 5,
-    description: 'Requests per window per client address to each of POST /api/v1/auth/login, /register and /refresh',
+    description: 'Requests per window per client address to each of POST /api/v1/auth/login and /register (password guessing, account farming)',
+  }),
+  RATE_LIMIT_REFRESH_MAX: Type.Integer({
+    minimum: 1,
+    default: 60,
+    description:
+      'Requests per window per client address to POST /api/v1/auth/refresh. Looser than sign-in: the web console refreshes on every page load, an office shares one address, and a 256-bit refresh token cannot be guessed',
   }),
   RATE_LIMIT_NAMESPACE: Type.String({
     pattern: '^[A-Za-z0-9:._-]+$',
@@ -117,7 +123,7 @@ export interface GatewaySettings {
   openApiCacheMs: number;
   instance: string;
   requestTimeoutMs: number;
-  rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; apiKeyMax: number; namespace: string };
+  rateLimits: { windowMs: number; globalMax: number; userMax: number; authMax: number; refreshMax: number; apiKeyMax: number; namespace: string };
   denylistUnavailable: 'allow' | 'refuse';
   corsOrigins: string[];
   uploadBodyLimitBytes: number;
@@ -143,6 +149,7 @@ export function settingsFrom(config: Record<string, unknown>): GatewaySettings {
       globalMax: Number(config.RATE_LIMIT_GLOBAL_MAX),
       userMax: Number(config.RATE_LIMIT_USER_MAX),
       authMax: Number(config.RATE_LIMIT_AUTH_MAX),
+      refreshMax: Number(config.RATE_LIMIT_REFRESH_MAX),
       apiKeyMax: Number(config.RATE_LIMIT_API_KEY_MAX),
       namespace: String(config.RATE_LIMIT_NAMESPACE),
     },

@@ -32,7 +32,7 @@ beforeAll(async () => {
   user = await startUpstream('user');
   const urls = Object.fromEntries(UPSTREAMS.map((u) => [u.name, u.name === 'user' ? user.url : scripted.url]));
   gateway = await startGateway(urls);
-  limited = await startGateway(urls, { RATE_LIMIT_WINDOW_MS: WINDOW_MS, RATE_LIMIT_GLOBAL_MAX: 6, RATE_LIMIT_USER_MAX: 3, RATE_LIMIT_AUTH_MAX: 2 });
+  limited = await startGateway(urls, { RATE_LIMIT_WINDOW_MS: WINDOW_MS, RATE_LIMIT_GLOBAL_MAX: 6, RATE_LIMIT_USER_MAX: 3, RATE_LIMIT_AUTH_MAX: 2, RATE_LIMIT_REFRESH_MAX: 4 });
   // Nothing listens on port 1: this replica runs without Redis from the start.
   redisDown = await startGateway(urls, { REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_GLOBAL_MAX: 2, RATE_LIMIT_USER_MAX: 2, RATE_LIMIT_AUTH_MAX: 2 });
   redis = gateway.redis;
@@ -237,6 +237,15 @@ describe('rate limits (shared in Redis)', () => {
     const register = await on(limited, '/api/v1/auth/register', { method: 'POST', ...from(address, { 'content-type': 'application/json' }), body: '{}' });
     expect(register.status).toBe(200);
     expect((await on(limited, '/api/v1/auth/login', { method: 'POST', ...from('198.51.100.21') })).status).toBe(200);
+  });
+
+  it('refresh has its own, looser budget per address (a browser refreshes on every page load)', async () => {
+    const address = '198.51.100.22';
+    const refresh = () => on(limited, '/api/v1/auth/refresh', { method: 'POST', ...from(address, { 'content-type': 'application/json' }), body: '{}' });
+    for (let i = 0; i < 4; i++) expect((await refresh()).status).toBe(200);
+    expect429(await refresh(), 'sign-in');
+    // Its use leaves the sign-in budget of that address untouched.
+    expect((await on(limited, '/api/v1/auth/login', { method: 'POST', ...from(address, { 'content-type': 'application/json' }), body: '{}' })).status).toBe(200);
   });
 });
 

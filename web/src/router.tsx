@@ -4,7 +4,7 @@ import { Shell } from '@/layout/shell';
 import { LoginPage } from '@/pages/account/login';
 import { RegisterPage } from '@/pages/account/register';
 import { NotificationsPage } from '@/pages/notifications/notifications-page';
-import { EmptyState } from '@/components/ui/feedback';
+import { EmptyState, Spinner } from '@/components/ui/feedback';
 import { buyerRoutes } from '@/pages/buyer/routes';
 import { supplierRoutes } from '@/pages/supplier/routes';
 import { adminRoutes } from '@/pages/admin/routes';
@@ -27,6 +27,8 @@ const signedIn: RouteObject = {
     </RequireRole>
   ),
   errorElement: <RouteError />,
+  // Shown while a lazy page's code arrives on the first load.
+  hydrateFallbackElement: <Spinner label="Loading…" className="justify-center" />,
   children: [
     { path: '/notifications', element: <NotificationsPage /> },
     ...buyerRoutes,

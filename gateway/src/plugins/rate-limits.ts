@@ -24,7 +24,7 @@ export interface LimitVerdict {
 export interface EdgeLimits {
   /** Every request, per client address (request.ip: the real client behind trusted hops). */
   byAddress(request: FastifyRequest): Promise<LimitVerdict | undefined>;
-  /** POST /auth/login|register|refresh, per client address and route. */
+  /** POST /auth/login|register (authMax) and /refresh (refreshMax), per client address and route. */
   onSignIn(request: FastifyRequest): Promise<LimitVerdict | undefined>;
   /** Every signed-in request, per verified user (`request.identity`). */
   byUser(request: FastifyRequest): Promise<LimitVerdict | undefined>;
@@ -95,7 +95,7 @@ const DEGRADED_FOR_MS = 10_000;
  * sign-in limits count in memory per replica, and /health shows the limiter degraded.
  */
 async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings) {
-  const { windowMs, globalMax, userMax, authMax, apiKeyMax, namespace } = settings.rateLimits;
+  const { windowMs, globalMax, userMax, authMax, refreshMax, apiKeyMax, namespace } = settings.rateLimits;
   let lastFailureAt = 0;
   let lastWarnAt = 0;
   const onUnavailable = (error: Error) => {
@@ -136,14 +136,21 @@ async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings)
     const path = pathOf(request.url);
     return path.slice(path.lastIndexOf('/') + 1);
   };
+  const signInLimit = limiter('sign-in', {
+    max: authMax,
+    nameSpace: `${namespace}sign-in:`,
+    localFallback: true,
+    keyGenerator: (request) => `${signInRoute(request)}:${normalizeIP(request.ip)}`,
+  });
+  const refreshLimit = limiter('sign-in', {
+    max: refreshMax,
+    nameSpace: `${namespace}sign-in:`,
+    localFallback: true,
+    keyGenerator: (request) => `refresh:${normalizeIP(request.ip)}`,
+  });
   const limits: EdgeLimits = {
     byAddress: limiter('address', { max: globalMax, nameSpace: `${namespace}address:`, localFallback: false, keyGenerator: (request) => normalizeIP(request.ip) }),
-    onSignIn: limiter('sign-in', {
-      max: authMax,
-      nameSpace: `${namespace}sign-in:`,
-      localFallback: true,
-      keyGenerator: (request) => `${signInRoute(request)}:${normalizeIP(request.ip)}`,
-    }),
+    onSignIn: (request) => (signInRoute(request) === 'refresh' ? refreshLimit(request) : signInLimit(request)),
     byUser: limiter('user', { max: userMax, nameSpace: `${namespace}user:`, localFallback: false, keyGenerator: (request) => request.identity!.userId }),
     byApiKey: limiter('api-key', { max: apiKeyMax, nameSpace: `${namespace}api-key:`, localFallback: false, keyGenerator: (request) => request.identity!.apiKeyId! }),
   };
@@ -157,7 +164,7 @@ async function rateLimitsPlugin(app: FastifyInstance, settings: GatewaySettings)
           'Redis unavailable: address and user limits are not enforced, sign-in limits are counted per replica, the token denylist is not read',
         );
       }
-      return { store: 'redis', windowMs, globalMax, userMax, authMax, apiKeyMax };
+      return { store: 'redis', windowMs, globalMax, userMax, authMax, refreshMax, apiKeyMax };
     },
     { critical: false },
   );
