@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import * as Dialog from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
@@ -36,7 +36,7 @@ export function CertificationTable({
   certifications,
   onWithdraw,
   emptyText,
-  label = 'Certifications',
+  label = 'Certificates held',
 }: {
   certifications: readonly Certification[];
   onWithdraw?: (certificate: Certification) => void;
@@ -57,7 +57,7 @@ export function CertificationTable({
           <th scope="col">Valid until</th>
           <th scope="col">Standing</th>
           {onWithdraw ? (
-            <th scope="col">
+            <th scope="col" className="relative">
               <span className="sr-only">Actions</span>
             </th>
           ) : null}
@@ -68,11 +68,12 @@ export function CertificationTable({
           const nameId = `${baseId}-${certificate.id}`;
           return (
             <tr key={certificate.id}>
-              <td className="font-medium whitespace-nowrap text-slate-900" id={nameId}>
+              <td className="font-medium whitespace-nowrap text-slate-900" id={`${nameId}-type`}>
                 {certificationTypeLabel(certificate.type)}
-                <span className="sr-only"> {certificate.number}</span>
               </td>
-              <td className="whitespace-nowrap">{certificate.number}</td>
+              <td className="whitespace-nowrap" id={`${nameId}-number`}>
+                {certificate.number}
+              </td>
               <td>{certificate.issuedBy}</td>
               <td className="whitespace-nowrap">{date(certificate.validFrom)}</td>
               <td className="whitespace-nowrap">{date(certificate.validUntil)}</td>
@@ -81,7 +82,7 @@ export function CertificationTable({
               </td>
               {onWithdraw ? (
                 <td className="text-right whitespace-nowrap">
-                  <Button size="sm" variant="secondary" aria-describedby={nameId} onClick={() => onWithdraw(certificate)}>
+                  <Button size="sm" variant="secondary" aria-describedby={`${nameId}-type ${nameId}-number`} onClick={() => onWithdraw(certificate)}>
                     Withdraw certification
                   </Button>
                 </td>
@@ -95,12 +96,25 @@ export function CertificationTable({
 }
 
 /** The confirmation before a certificate is withdrawn: a modal with its title, the consequence in words. */
-export function WithdrawDialog({ companyId, certificate, onClose }: { companyId: string; certificate: Certification | undefined; onClose: () => void }) {
+export function WithdrawDialog({
+  companyId,
+  certificate,
+  onClose,
+  focusAfterId,
+}: {
+  companyId: string;
+  certificate: Certification | undefined;
+  onClose: () => void;
+  /** Where focus goes once the certificate (and with it the button that opened this) is gone. */
+  focusAfterId?: string;
+}) {
   const queryClient = useQueryClient();
+  const done = useRef(false);
   const withdraw = useMutation({
     mutationFn: async (certId: string) =>
       unwrap(await api.DELETE('/api/v1/companies/{id}/certifications/{certId}', { params: { path: { id: companyId, certId } } })),
     onSuccess: async () => {
+      done.current = true;
       await queryClient.invalidateQueries({ queryKey: ['companies'] });
       onClose();
     },
@@ -118,7 +132,17 @@ export function WithdrawDialog({ companyId, certificate, onClose }: { companyId:
     >
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[90vh] w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl">
+        <Dialog.Content
+          onCloseAutoFocus={(event) => {
+            if (!done.current) return;
+            done.current = false;
+            const target = focusAfterId ? document.getElementById(focusAfterId) : null;
+            if (target) {
+              event.preventDefault();
+              target.focus();
+            }
+          }}
+          className="fixed top-1/2 left-1/2 z-50 max-h-[90vh] w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg bg-white p-6 shadow-xl">
           <div className="mb-3 flex items-start justify-between gap-4">
             <Dialog.Title className="text-lg font-semibold text-slate-900">Withdraw this certification?</Dialog.Title>
             <Dialog.Close asChild>

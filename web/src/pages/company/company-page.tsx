@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/api/client';
@@ -122,7 +122,7 @@ function OwnCompany({ company }: { company: FullCompany }) {
       </section>
 
       <section aria-labelledby="certifications-heading" className="space-y-3">
-        <h2 id="certifications-heading" className="text-lg font-semibold text-slate-900">
+        <h2 id="certifications-heading" tabIndex={-1} className="text-lg font-semibold text-slate-900 focus:outline-none">
           Certifications
         </h2>
         <CertificationTable
@@ -134,7 +134,7 @@ function OwnCompany({ company }: { company: FullCompany }) {
               : 'Your company holds no certificates on FoodXchange.'
           }
         />
-        <WithdrawDialog companyId={company.id} certificate={withdrawing} onClose={() => setWithdrawing(undefined)} />
+        <WithdrawDialog companyId={company.id} certificate={withdrawing} onClose={() => setWithdrawing(undefined)} focusAfterId="certifications-heading" />
         {canManageCertificates ? (
           <Card>
             <AddCertificationForm companyId={company.id} />
@@ -311,6 +311,11 @@ function ProfileEditor({ company, onDone }: { company: FullCompany; onDone: (sav
   };
   const errors = readableErrors(fieldErrors(save.error));
   const unplaced = unplacedErrors(errors, PROFILE_FIELDS);
+  const formRef = useRef<HTMLFormElement>(null);
+  // A refused save takes the keyboard to the first field the API found fault with.
+  useEffect(() => {
+    if (save.error) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [save.error]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const body = patchOf(form, company);
@@ -327,7 +332,7 @@ function ProfileEditor({ company, onDone }: { company: FullCompany; onDone: (sav
 
   return (
     <Card>
-      <form onSubmit={submit} noValidate className="space-y-6" aria-label="Edit company profile">
+      <form ref={formRef} onSubmit={submit} noValidate className="space-y-6" aria-label="Edit company profile">
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
           <Field label="Company name" errors={errors.name} className="sm:col-span-2">
             {(props) => <Input {...props} value={form.name} onChange={set('name')} maxLength={200} autoComplete="organization" required />}
