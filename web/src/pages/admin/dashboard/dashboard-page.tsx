@@ -171,9 +171,9 @@ function OrdersByStateChart({ stats }: { stats: PlatformStats }) {
       }
     >
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={bars} margin={{ top: 8, right: 8, bottom: 8, left: 0 }} accessibilityLayer={false}>
+        <BarChart data={bars} margin={{ top: 8, right: 8, bottom: 8, left: 36 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" interval={0} tick={{ fontSize: 11 }} angle={-30} textAnchor="end" height={56} />
+          <XAxis dataKey="label" interval={0} tick={{ fontSize: 11 }} angle={-35} textAnchor="end" height={72} />
           <YAxis allowDecimals={false} width={32} tick={{ fontSize: 12 }} />
           <Tooltip />
           <Bar dataKey="orders" name="Orders" fill="#047857" radius={[4, 4, 0, 0]} isAnimationActive={false} />
