@@ -2448,13 +2448,16 @@ export interface paths {
         };
         /**
          * The platform at a glance: users, companies, products, RFQs, quotes, orders, compliance and matching
-         * @description Computed from the admin read model: one current-state document per aggregate, built from the events (redelivered and reordered events change nothing).
+         * @description Computed from the admin read model: one current-state document per aggregate, built from the events (redelivered and reordered events change nothing). orders.valueByDay is the order value per currency and UTC creation day over the last `days` days (default 30).
          *
          *     Access: permission admin:read.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description How many UTC days orders.valueByDay covers, today included (1–366, default 30) */
+                    days?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2573,6 +2576,34 @@ export interface paths {
                                         /** @description Sum of the order totals, in minor units, whatever their state */
                                         totalMinor: number;
                                     }[];
+                                    /** @description Order value per currency over time: one entry per UTC day and currency with at least one order created that day, over the days of valueByDayRange (days without orders are omitted, never sent as zeros), ordered by day then currency. Orders whose order.created event the read model has not seen have no creation day and are not in it. */
+                                    valueByDay: {
+                                        currency: string;
+                                        /**
+                                         * Format: date
+                                         * @description The UTC day the orders were created, YYYY-MM-DD
+                                         */
+                                        day: string;
+                                        /** @description Orders created that day in this currency */
+                                        orders: number;
+                                        /** @description Sum of their totals, in minor units, whatever their state now */
+                                        totalMinor: number;
+                                    }[];
+                                    /** @description The UTC days valueByDay covers, both ends included */
+                                    valueByDayRange: {
+                                        /** @description The days query parameter */
+                                        days: number;
+                                        /**
+                                         * Format: date
+                                         * @description The first day covered (UTC), YYYY-MM-DD
+                                         */
+                                        from: string;
+                                        /**
+                                         * Format: date
+                                         * @description The last day covered: today (UTC), YYYY-MM-DD
+                                         */
+                                        to: string;
+                                    };
                                 };
                                 products: {
                                     /** @description Listed, active and not deleted */
@@ -6870,6 +6901,415 @@ export interface paths {
                                 loggedOut: true;
                                 /** @description Whether a token family was revoked */
                                 revokedSession: boolean;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description Invalid request: `error.fields` names each offending field (schema, NUL character, malformed JSON) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description No valid access token: missing, expired, revoked or not signed by FoodXchange auth */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description The token is valid but its role or permissions do not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Method not allowed on this path: the `Allow` header lists the methods it has */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description A path parameter is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unsupported Content-Type: send application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unexpected server error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unavailable: a dependency is down, or this instance is shutting down (`error.details.reason: "shutting-down"`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere: revoke every sign-in of this user and every access token issued so far
+         * @description For a lost laptop or a shared browser: every refresh token family of the caller is revoked, and every access token issued up to this second is refused from the next request on (the gateway reads the same Redis mark). Tokens already minted from the user's API keys are refused too; the keys themselves stay valid (revoke them one by one). With `x-token-transport: cookie` the `fx_refresh` cookie is cleared. A new sign-in in a later second works as usual.
+         *
+         *     Access: any signed-in user or API key.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description `cookie`: the refresh token travels in the HttpOnly cookie `fx_refresh` (set on answers, read by /refresh and /logout) and is left out of the body. `body` or absent: in the body, as before */
+                    "x-token-transport"?: "cookie" | "body";
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Client error in the standard envelope */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Server error in the standard envelope */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @enum {boolean} */
+                                loggedOut: true;
+                                /** @description How many sign-ins (token families) were still open and are now revoked */
+                                revokedSessions: number;
                             };
                             metadata: {
                                 /** @description Milliseconds spent in this service */
@@ -24241,6 +24681,401 @@ export interface paths {
                                 /** Format: date-time */
                                 timestamp: string;
                                 version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description Invalid request: `error.fields` names each offending field (schema, NUL character, malformed JSON) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description No valid access token: missing, expired, revoked or not signed by FoodXchange auth */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description The token is valid but its role or permissions do not allow this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Method not allowed on this path: the `Allow` header lists the methods it has */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description A path parameter is too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unexpected server error */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Unavailable: a dependency is down, or this instance is shutting down (`error.details.reason: "shutting-down"`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's supplier company's own products, newest first (for managing them)
+         * @description Read from the database, not the search index: every product of the company that is not deleted, whether or not search shows it yet. Suppliers' members only (a token without a company, such as a platform admin's, or without product:create answers 403). Optional q matches name or sku (case-insensitive, taken literally).
+         *
+         *     Access: permission product:create.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Products per page, 1 to 100 (default 20) */
+                    limit: number;
+                    /** @description Page number, from 1 (default 1) */
+                    page: number;
+                    /** @description Only products whose name or sku contains this text (case-insensitive, taken literally) */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Client error in the standard envelope */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Server error in the standard envelope */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: unknown;
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                fields?: {
+                                    [key: string]: string[];
+                                };
+                                message: string;
+                            };
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            /** @enum {boolean} */
+                            success: false;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                allergens: string[];
+                                category: string;
+                                certifications: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                currency: string;
+                                description?: string;
+                                id: string;
+                                language: string;
+                                moq: number;
+                                name: string;
+                                originCountry: string;
+                                priceTiers: {
+                                    currency: string;
+                                    minQuantity: number;
+                                    /** @description Decimal, for display */
+                                    unitPrice: number;
+                                    /** @description Integer minor units of currency: compute with this */
+                                    unitPriceMinor: number;
+                                }[];
+                                sku: string;
+                                /** @enum {string} */
+                                status: "active";
+                                storage: string;
+                                supplierCompanyId: string;
+                                translations?: {
+                                    [key: string]: {
+                                        description?: string;
+                                        name?: string;
+                                    };
+                                };
+                                unit: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** @description Incremented by every change (also the ETag) */
+                                version: number;
+                            }[];
+                            metadata: {
+                                /** @description Milliseconds spent in this service */
+                                processingTime?: number;
+                                requestId: string;
+                                /** Format: date-time */
+                                timestamp: string;
+                                version: string;
+                            };
+                            pagination: {
+                                hasNext: boolean;
+                                hasPrev: boolean;
+                                limit: number;
+                                page: number;
+                                total: number;
+                                totalPages: number;
                             };
                             /** @enum {boolean} */
                             success: true;
