@@ -77,7 +77,7 @@ function Companies() {
               <th scope="col">Members</th>
               <th scope="col">Status</th>
               <th scope="col">Registered</th>
-              <th scope="col">
+              <th scope="col" className="relative">
                 <span className="sr-only">Actions</span>
               </th>
             </tr>
@@ -93,7 +93,7 @@ function Companies() {
                   </td>
                   <td>{label(company.type)}</td>
                   <td>{company.country}</td>
-                  <td>
+                  <td className="relative">
                     <Link to={`/admin/users?companyId=${encodeURIComponent(company.id)}`} className="text-emerald-800 underline-offset-2 hover:underline">
                       {company.memberCount}
                       <span className="sr-only"> members of {company.name}</span>
@@ -110,7 +110,7 @@ function Companies() {
                     )}
                   </td>
                   <td className="whitespace-nowrap">{date(company.createdAt)}</td>
-                  <td className="text-right">
+                  <td className="relative text-right">
                     {!company.verified ? (
                       <Button size="sm" busy={busy} disabled={verify.isPending} onClick={() => verify.mutate({ id: company.id, name: company.name })}>
                         Verify company<span className="sr-only"> {company.name}</span>

@@ -4,4 +4,6 @@ import type { RouteObject } from 'react-router';
 export const managementRoutes: RouteObject[] = [
   { path: '/admin/companies', lazy: async () => ({ Component: (await import('./companies-page')).CompaniesPage }) },
   { path: '/admin/users', lazy: async () => ({ Component: (await import('./users-page')).UsersPage }) },
+  { path: '/admin/rules', lazy: async () => ({ Component: (await import('./rules-page')).RulesPage }) },
+  { path: '/admin/rules/:market', lazy: async () => ({ Component: (await import('./rule-page')).RulePage }) },
 ];

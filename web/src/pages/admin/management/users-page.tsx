@@ -74,7 +74,7 @@ function Users() {
               <th scope="col">Company</th>
               <th scope="col">Status</th>
               <th scope="col">Registered</th>
-              <th scope="col">
+              <th scope="col" className="relative">
                 <span className="sr-only">Actions</span>
               </th>
             </tr>
@@ -111,7 +111,7 @@ function Users() {
                   )}
                 </td>
                 <td className="whitespace-nowrap">{date(user.registeredAt ?? user.createdAt)}</td>
-                <td className="text-right">
+                <td className="relative text-right">
                   {user.id === me.id ? (
                     <span className="text-xs text-slate-600">You</span>
                   ) : user.status === 'suspended' ? (
