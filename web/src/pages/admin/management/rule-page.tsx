@@ -215,7 +215,7 @@ function Versions({ market, current }: { market: string; current: number }) {
       {versions.error ? <ErrorNotice error={versions.error} onRetry={() => void versions.refetch()} /> : null}
       {versions.data && versions.data.data.length === 0 ? <EmptyState title="No versions recorded">Each save adds a version here.</EmptyState> : null}
       {versions.data && versions.data.data.length > 0 ? (
-        <TableWrap label="Version history">
+        <TableWrap label="Version history table">
           <thead className="bg-slate-50">
             <tr>
               <th scope="col">Version</th>

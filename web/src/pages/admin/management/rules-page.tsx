@@ -39,7 +39,7 @@ function Rules() {
         {rules.error ? <ErrorNotice error={rules.error} onRetry={() => void rules.refetch()} /> : null}
         {rules.data && rules.data.length === 0 ? <EmptyState title="No rule sets yet">Add a market below to give it its rules.</EmptyState> : null}
         {rules.data && rules.data.length > 0 ? (
-          <TableWrap label="Rule sets">
+          <TableWrap label="Rule sets table">
             <thead className="bg-slate-50">
               <tr>
                 <th scope="col">Market</th>
