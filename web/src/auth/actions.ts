@@ -37,3 +37,13 @@ export async function signOut(): Promise<void> {
     session.signedOut('You are signed out.');
   }
 }
+
+/** Ends every sign-in of this user, on every device (a lost laptop, a shared browser). */
+export async function signOutEverywhere(): Promise<void> {
+  try {
+    await api.POST('/api/v1/auth/logout-all', { headers: COOKIE_TRANSPORT });
+  } finally {
+    queryClient.clear();
+    session.signedOut('You are signed out on every device.');
+  }
+}

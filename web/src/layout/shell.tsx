@@ -5,7 +5,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import * as Menu from '@radix-ui/react-dropdown-menu';
 import { Bell, Menu as MenuIcon, UserRound, X } from 'lucide-react';
 import { api, unwrapPage } from '@/api/client';
-import { signOut } from '@/auth/actions';
+import { signOut, signOutEverywhere } from '@/auth/actions';
 import { useUser } from '@/auth/use-session';
 import { openNotificationStream, consolePathOf, type StreamedNotification } from '@/notifications/stream';
 import { Button } from '@/components/ui/button';
@@ -132,6 +132,9 @@ export function Shell() {
                   <Menu.Label className="px-2 py-1.5 text-xs text-slate-600">Signed in as {label(user.role)}</Menu.Label>
                   <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => void signOut()}>
                     Sign out
+                  </Menu.Item>
+                  <Menu.Item className="cursor-pointer rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-slate-100" onSelect={() => void signOutEverywhere()}>
+                    Sign out everywhere
                   </Menu.Item>
                 </Menu.Content>
               </Menu.Portal>

@@ -32,7 +32,7 @@ export function Badge({ tone = 'neutral', className, ...props }: HTMLAttributes<
 /** A table that scrolls sideways on a phone instead of squeezing its columns. */
 export function TableWrap({ children, label }: { children: ReactNode; label: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" role="region" aria-label={label} tabIndex={0}>
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white" role="region" aria-label={label} tabIndex={0}>
       <table className="min-w-full divide-y divide-slate-200 text-sm [&_td]:px-3 [&_td]:py-2 [&_th]:px-3 [&_th]:py-2 [&_th]:text-left [&_th]:font-medium [&_th]:text-slate-700">
         {children}
       </table>

@@ -14,22 +14,6 @@ import { priceFrom, type ProductView } from './product-form';
 
 const PAGE_SIZE = 20;
 
-interface OwnProductsAnswer {
-  data?: { data: ProductView[]; pagination: { page: number; limit: number; total: number; totalPages: number; hasNext: boolean; hasPrev: boolean } };
-  error?: unknown;
-  response: Response;
-}
-
-/**
- * GET /api/v1/products/mine. The generated types (schema.d.ts) do not have this route yet: until
- * they are regenerated the call goes through this one narrowly typed cast. After the regen, replace
- * it with `api.GET('/api/v1/products/mine', { params: { query } })`.
- */
-function getMine(query: { page: number; limit: number; q?: string }): Promise<OwnProductsAnswer> {
-  const get = api.GET as unknown as (path: string, init: { params: { query: typeof query } }) => Promise<OwnProductsAnswer>;
-  return get('/api/v1/products/mine', { params: { query } });
-}
-
 /** /products: the supplier's own products (from the database, not search), to edit or delete. */
 export function MyProductsPage() {
   return (
@@ -63,7 +47,7 @@ function MyProducts() {
 
   const list = useQuery({
     queryKey: ['products', 'mine', page, q],
-    queryFn: async () => unwrapPage(await getMine({ page, limit: PAGE_SIZE, ...(q ? { q } : {}) })),
+    queryFn: async () => unwrapPage(await api.GET('/api/v1/products/mine', { params: { query: { page, limit: PAGE_SIZE, ...(q ? { q } : {}) } } })),
     placeholderData: keepPreviousData,
   });
   const categories = useQuery({
