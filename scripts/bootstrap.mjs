@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const PNPM_VERSION = '9.15.9';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command, ...args] = process.argv.slice(2);
-const scripts = { start: 'start.ts', stop: 'stop.ts', test: 'test.ts', bench: 'bench-gateway.ts', 'bench-lookups': 'bench-lookups.ts', 'bench-login': 'bench-login.ts', 'bench-catalog': 'bench-catalog.ts', 'chaos-saga': 'chaos-saga.ts', 'bench-saga': 'bench-saga.ts', 'bench-idle': 'bench-idle.ts', 'bench-scale': 'bench-scale.ts' };
+const scripts = { start: 'start.ts', stop: 'stop.ts', test: 'test.ts', bench: 'bench-gateway.ts', 'bench-lookups': 'bench-lookups.ts', 'bench-login': 'bench-login.ts', 'bench-catalog': 'bench-catalog.ts', 'chaos-saga': 'chaos-saga.ts', 'bench-saga': 'bench-saga.ts', 'bench-idle': 'bench-idle.ts', 'bench-scale': 'bench-scale.ts', 'bench-web': 'bench-web.ts' };
 
 function fail(message) {
   console.error(`\n✖ ${message}`);
