@@ -6,4 +6,6 @@ export const managementRoutes: RouteObject[] = [
   { path: '/admin/users', lazy: async () => ({ Component: (await import('./users-page')).UsersPage }) },
   { path: '/admin/rules', lazy: async () => ({ Component: (await import('./rules-page')).RulesPage }) },
   { path: '/admin/rules/:market', lazy: async () => ({ Component: (await import('./rule-page')).RulePage }) },
+  { path: '/admin/audit', lazy: async () => ({ Component: (await import('./audit-page')).AuditPage }) },
+  { path: '/admin/audit/:eventId', lazy: async () => ({ Component: (await import('./audit-event-page')).AuditEventPage }) },
 ];
