@@ -8,4 +8,6 @@ export const managementRoutes: RouteObject[] = [
   { path: '/admin/rules/:market', lazy: async () => ({ Component: (await import('./rule-page')).RulePage }) },
   { path: '/admin/audit', lazy: async () => ({ Component: (await import('./audit-page')).AuditPage }) },
   { path: '/admin/audit/:eventId', lazy: async () => ({ Component: (await import('./audit-event-page')).AuditEventPage }) },
+  { path: '/admin/dead-letters', lazy: async () => ({ Component: (await import('./dead-letters-page')).DeadLettersPage }) },
+  { path: '/admin/dead-letters/:id', lazy: async () => ({ Component: (await import('./dead-letter-page')).DeadLetterPage }) },
 ];
