@@ -135,7 +135,9 @@ function ReplayAllSummary({ result }: { result: ReplayAllResult }) {
   return (
     <Notice tone={result.skipped.length ? 'warning' : 'success'}>
       <p>
-        {result.topic}: {result.replayed.length} replayed, {result.skipped.length} skipped, {result.remaining} still pending.
+        {result.replayed.length === 0 && result.skipped.length === 0 && result.remaining === 0
+          ? `${result.topic}: nothing was pending, so nothing was replayed.`
+          : `${result.topic}: ${result.replayed.length} replayed, ${result.skipped.length} skipped, ${result.remaining} still pending${result.remaining > 0 ? ' (replay again for the rest)' : ''}.`}
       </p>
       {result.skipped.length ? (
         <ul className="mt-1 list-disc pl-5">
