@@ -257,7 +257,7 @@ describe('the web console in a browser', () => {
     await buy.getByLabel('Item 1 quantity').fill('500');
     await checkPage(buy, 'rfq-new');
     await buy.getByRole('button', { name: 'Post RFQ' }).click();
-    await buy.waitForURL(/\/rfqs\/[^/]+$/, { timeout: SLOW });
+    await buy.waitForURL((url) => /^\/rfqs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: SLOW });
     rfqPath = new URL(buy.url()).pathname;
     await buy.getByRole('heading', { level: 1, name: rfqTitle }).waitFor();
 
@@ -291,7 +291,8 @@ describe('the web console in a browser', () => {
     await sup.getByLabel('Notes').fill('Delivered chilled, FCA Almería.');
     await checkPage(sup, 'inbox-rfq-quote');
     await sup.getByRole('button', { name: 'Submit quote' }).click();
-    await sup.getByText('Quote sent: the buyer sees it now.').waitFor({ timeout: SLOW });
+    // Once sent, the page shows the quote as submitted and offers to revise or withdraw it.
+    await sup.getByRole('heading', { name: /^Your quote\s*Submitted/ }).waitFor({ timeout: SLOW });
     await sup.getByRole('button', { name: 'Update quote' }).waitFor();
     await sup.getByRole('button', { name: 'Withdraw quote' }).waitFor();
 
