@@ -321,7 +321,10 @@ describe('the web console in a browser', () => {
     await buy.waitForURL(/\/orders\/[^/]+$/);
     orderPath = new URL(buy.url()).pathname;
     await buy.getByRole('heading', { level: 1, name: /^Order / }).waitFor();
-    await buy.getByRole('heading', { name: 'Compliance check passed (EU)' }).waitFor({ timeout: SLOW });
+    // The verdict, with its reasons in the message should it be a rejection.
+    await buy.getByRole('heading', { name: /^Compliance check (passed|failed)/ }).waitFor({ timeout: SLOW });
+    const verdict = await buy.getByRole('region', { name: /^Compliance check/ }).innerText();
+    expect(verdict, 'the compliance verdict shown on the order').toContain('Compliance check passed (EU)');
     await buy.getByRole('heading', { name: 'Status timeline' }).waitFor();
     await expect.poll(() => buy.locator('main').textContent(), { timeout: SLOW }).toContain('Confirmed');
     await checkPage(buy, 'order-detail');
