@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialQuoteForm, mapQuoteErrors, quoteBody, validateQuote } from '../src/pages/supplier/inbox/quote-form';
+import { initialQuoteForm, mapQuoteErrors, matchedProducts, quoteBody, validateQuote } from '../src/pages/supplier/inbox/quote-form';
 
 const items = [{ id: 'i1' }, { id: 'i2' }];
 const today = new Date('2026-12-02T10:00:00Z');
@@ -30,5 +30,12 @@ describe('supplier quote form', () => {
       leadTimeDays: ['too long'],
       form: ['bad'],
     });
+  });
+
+  it("names the matched product on each line, so the order's compliance check sees its origin and allergens", () => {
+    const productIds = matchedProducts([{ rfqItemId: 'i1', name: 'tomatoes', productIds: ['p1', 'p2'] }, { name: 'no id' }, { rfqItemId: 'i2', productIds: [] }]);
+    expect(productIds).toEqual({ i1: 'p1' });
+    const state = { prices: { i1: '2', i2: '3' }, currency: 'EUR', leadTimeDays: '5', validUntil: '2026-12-10', notes: '' };
+    expect(quoteBody(state, items, productIds).items).toEqual([{ rfqItemId: 'i1', unitPrice: 2, productId: 'p1' }, { rfqItemId: 'i2', unitPrice: 3 }]);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/api/client';
@@ -12,7 +12,7 @@ import { Badge, Card, PageHeader } from '@/components/ui/layout';
 import { date, dateTime, money, quantity } from '@/lib/format';
 import { quoteStatus, rfqStatus } from '@/lib/status';
 import { minorToMajor, type Quote, type Rfq } from '@/pages/buyer/types';
-import { initialQuoteForm, mapQuoteErrors, quoteBody, validateQuote, type QuoteErrors, type QuoteFormState } from './quote-form';
+import { initialQuoteForm, mapQuoteErrors, matchedProducts, quoteBody, validateQuote, type QuoteErrors, type QuoteFormState } from './quote-form';
 
 export function InboxRfqPage() {
   const { rfqId = '' } = useParams();
@@ -26,12 +26,14 @@ export function InboxRfqPage() {
     queryFn: async () => unwrap(await api.GET('/api/v1/rfqs/{id}/quotes', { params: { path: { id: rfqId } } })),
     enabled: rfq.isSuccess,
   });
+  const [sent, setSent] = useState(false);
   if (rfq.isPending) return <Spinner label="Loading the RFQ…" />;
   if (rfq.error) return <ErrorNotice error={rfq.error} onRetry={() => void rfq.refetch()} title="This RFQ could not be loaded" />;
   const r = rfq.data;
   const s = rfqStatus(r.status);
   const match = r.matches.find((m) => m.supplierCompanyId === user.companyId);
   const own = quotes.data?.quotes.find((q) => q.supplierCompanyId === user.companyId);
+  const productIds = matchedProducts(match?.matchedItems);
   return (
     <div className="space-y-6">
       <PageHeader title={r.title} description={<>{r.number} · <Badge tone={s.tone}>{s.text}</Badge> · delivery {date(r.deliveryDate)} to {r.deliveryCountry} ({r.market}) · quotes due {dateTime(r.responseDeadline)}</>} actions={<Button asChild variant="secondary"><Link to="/inbox">Back to the inbox</Link></Button>} />
@@ -47,8 +49,9 @@ export function InboxRfqPage() {
       {r.requiredCertifications.length ? <p className="text-sm">Required certifications: {r.requiredCertifications.map((c) => c.replace(/_/g, ' ')).join(', ')}</p> : null}
       {quotes.isPending ? <Spinner label="Loading your quote…" /> : null}
       {quotes.error ? <ErrorNotice error={quotes.error} onRetry={() => void quotes.refetch()} title="Your quote could not be loaded" /> : null}
+      {sent ? <Notice tone="success">Quote sent: the buyer sees it now.</Notice> : null}
       {own ? <OwnQuote quote={own} rfq={r} /> : null}
-      {quotes.isSuccess && r.quotingOpen && r.status === 'open' ? <QuoteForm key={own ? `${own.id}:${own.revision}:${own.status}` : 'new'} rfq={r} existing={own && own.status !== 'rejected' ? own : undefined} /> : null}
+      {quotes.isSuccess && r.quotingOpen && r.status === 'open' ? <QuoteForm key={own ? `${own.id}:${own.revision}:${own.status}` : 'new'} rfq={r} existing={own && own.status !== 'rejected' ? own : undefined} productIds={productIds} onSent={() => setSent(true)} onEdit={() => setSent(false)} /> : null}
       {quotes.isSuccess && !(r.quotingOpen && r.status === 'open') && !own ? <Notice>This RFQ no longer takes quotes.</Notice> : null}
     </div>
   );
@@ -85,22 +88,21 @@ function OwnQuote({ quote, rfq }: { quote: Quote; rfq: Rfq }) {
   );
 }
 
-function QuoteForm({ rfq, existing }: { rfq: Rfq; existing: Quote | undefined }) {
+function QuoteForm({ rfq, existing, productIds, onSent, onEdit }: { rfq: Rfq; existing: Quote | undefined; productIds: Record<string, string>; onSent: () => void; onEdit: () => void }) {
   const queryClient = useQueryClient();
   const [form, setForm] = useState<QuoteFormState>(() => initialQuoteForm(rfq.items, existing));
   const [errors, setErrors] = useState<QuoteErrors>({});
-  const [saved, setSaved] = useState(false);
-  useEffect(() => setSaved(false), [form]);
   const submit = useMutation({
-    mutationFn: async (state: QuoteFormState) => unwrap(await api.POST('/api/v1/rfqs/{id}/quotes', { params: { path: { id: rfq.id } }, body: quoteBody(state, rfq.items) })),
+    mutationFn: async (state: QuoteFormState) => unwrap(await api.POST('/api/v1/rfqs/{id}/quotes', { params: { path: { id: rfq.id } }, body: quoteBody(state, rfq.items, productIds) })),
     onSuccess: async () => {
+      onSent();
       await queryClient.invalidateQueries({ queryKey: ['rfqs'] });
-      setSaved(true);
     },
-    onError: (error, state) => setErrors(mapQuoteErrors(fieldErrors(error), quoteBody(state, rfq.items).items.map((i) => i.rfqItemId))),
+    onError: (error, state) => setErrors(mapQuoteErrors(fieldErrors(error), quoteBody(state, rfq.items, productIds).items.map((i) => i.rfqItemId))),
   });
   const onSubmit = (event: React.FormEvent) => {
     event.preventDefault();
+    onEdit();
     const found = validateQuote(form, rfq.items);
     setErrors(found);
     if (Object.keys(found).length === 0) submit.mutate(form);
@@ -110,7 +112,6 @@ function QuoteForm({ rfq, existing }: { rfq: Rfq; existing: Quote | undefined })
     <form onSubmit={onSubmit} noValidate aria-labelledby="quote-form-heading">
       <Card className="space-y-4">
         <h2 id="quote-form-heading" className="text-lg font-semibold">{revising ? 'Revise your quote' : 'Your offer'}</h2>
-        {saved ? <Notice tone="success">Quote sent: the buyer sees it now.</Notice> : null}
         {submit.error && !Object.keys(fieldErrors(submit.error)).length ? <ErrorNotice error={submit.error} title="The quote was not sent" /> : null}
         {errors.items || errors.form ? <p className="text-sm text-red-700" role="alert">{[...(errors.items ?? []), ...(errors.form ?? [])].join(' ')}</p> : null}
         <div className="space-y-3">

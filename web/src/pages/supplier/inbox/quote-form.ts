@@ -60,11 +60,20 @@ export function validateQuote(state: QuoteFormState, items: RfqItem[], today = n
   return errors;
 }
 
-export function quoteBody(state: QuoteFormState, items: RfqItem[]) {
+/**
+ * The request body. `productIds` names, per RFQ item, the supplier's product matching found for
+ * it: a line that carries it lets the order, and so the compliance check, see that product's
+ * origin, allergens and certifications.
+ */
+export function quoteBody(state: QuoteFormState, items: RfqItem[], productIds: Record<string, string> = {}) {
   return {
     items: items
       .filter((item) => (state.prices[item.id] ?? '').trim())
-      .map((item) => ({ rfqItemId: item.id, unitPrice: Number((state.prices[item.id] ?? '').trim().replace(',', '.')) })),
+      .map((item) => ({
+        rfqItemId: item.id,
+        unitPrice: Number((state.prices[item.id] ?? '').trim().replace(',', '.')),
+        ...(productIds[item.id] ? { productId: productIds[item.id] } : {}),
+      })),
     currency: state.currency.trim().toUpperCase(),
     leadTimeDays: Number(state.leadTimeDays),
     validUntil: state.validUntil,
@@ -86,4 +95,14 @@ export function mapQuoteErrors(fields: Record<string, string[]>, sentItemIds: st
     (mapped[key] ??= []).push(...messages);
   }
   return mapped;
+}
+
+/** Per RFQ item, the first of the supplier's own products its match named. */
+export function matchedProducts(matchedItems: { rfqItemId?: string; productIds?: string[] }[] | undefined): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const item of matchedItems ?? []) {
+    const productId = item.productIds?.[0];
+    if (item.rfqItemId && productId && !found[item.rfqItemId]) found[item.rfqItemId] = productId;
+  }
+  return found;
 }
