@@ -4,7 +4,7 @@
  * Runs beside a developer's `npm start` on offset ports, with its own databases and groups.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,8 @@ import { Secret, TOTP } from 'otpauth';
 import { GATEWAY, LOCAL_ADMIN, SERVICES, launch, stopProcesses, waitForPlatform, type RunningProcess } from '../../scripts/platform.js';
 import { infra } from './support.js';
 import { partnerSaw, runPartnerConsumer } from './partner.js';
+// The console's own generator (web/scripts/api-types.ts): the same function api:generate runs.
+import { SCHEMA_FILE, typesFor } from '../../web/scripts/api-types.js';
 
 const PORT_OFFSET = 10_000;
 const TOPIC_PREFIX = 'e2e.';
@@ -107,6 +109,14 @@ describe('the platform behind the gateway', () => {
     const asyncApi = await call('/asyncapi.json');
     expect(asyncApi.status).toBe(200);
     expect(Object.keys(asyncApi.body.channels ?? {}).length).toBeGreaterThan(20);
+  });
+
+  it("the web console's committed API types are the ones this document generates (no drift)", async () => {
+    const doc = await call('/openapi.json');
+    const generated = await typesFor(doc.body);
+    const committed = readFileSync(SCHEMA_FILE, 'utf8');
+    // On failure: run `pnpm --filter @foodxchange/web api:generate` against a running gateway and commit the file.
+    expect(generated === committed, 'web/src/api/schema.d.ts differs from the live OpenAPI document: regenerate it').toBe(true);
   });
 
   it('answers unknown routes with a 404 envelope at the gateway and at every service', async () => {

@@ -33,7 +33,7 @@ describe('supplier quote form', () => {
   });
 
   it("names the matched product on each line, so the order's compliance check sees its origin and allergens", () => {
-    const productIds = matchedProducts([{ rfqItemId: 'i1', name: 'tomatoes', productIds: ['p1', 'p2'] }, { name: 'no id' }, { rfqItemId: 'i2', productIds: [] }]);
+    const productIds = matchedProducts([{ rfqItemId: 'i1', productIds: ['p1', 'p2'] }, { productIds: ['p9'] }, { rfqItemId: 'i2', productIds: [] }]);
     expect(productIds).toEqual({ i1: 'p1' });
     const state = { prices: { i1: '2', i2: '3' }, currency: 'EUR', leadTimeDays: '5', validUntil: '2026-12-10', notes: '' };
     expect(quoteBody(state, items, productIds).items).toEqual([{ rfqItemId: 'i1', unitPrice: 2, productId: 'p1' }, { rfqItemId: 'i2', unitPrice: 3 }]);

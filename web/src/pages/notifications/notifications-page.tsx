@@ -68,7 +68,7 @@ export function NotificationsPage() {
                 <p className="text-xs text-slate-600">{dateTime(notification.createdAt)}</p>
               </div>
               {!notification.read ? (
-                <Button size="sm" variant="secondary" onClick={() => readOne.mutate(notification.id)} aria-label={`Mark "${notification.title}" read`}>
+                <Button size="sm" variant="secondary" onClick={() => readOne.mutate(notification.id)} aria-label={`Mark read: ${notification.title}`}>
                   Mark read
                 </Button>
               ) : null}
