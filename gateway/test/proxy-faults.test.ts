@@ -354,6 +354,31 @@ describe('bodies past the limit', () => {
   });
 });
 
+describe('a service that answers before it has read the whole body', () => {
+  it('leaves the client connection usable: the rest of the upload is read off, and the next request on it is served', async () => {
+    // One connection: the second request can only go where the first one went.
+    const oneConnection = new Agent({ connections: 1, pipelining: 1 });
+    try {
+      const token = await tokenFor();
+      // Far more than the socket buffers hold: the service's 404 (no such route) arrives while
+      // the gateway is still streaming the upload to it.
+      const upload = await undiciFetch(`${base}/api/v1/products/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+        body: 'sku,name\n'.repeat(400_000),
+        dispatcher: oneConnection,
+      });
+      expect(upload.status).toBe(404);
+      await upload.text();
+      const next = await undiciFetch(`${base}/api/v1/orders/ping`, { headers: { authorization: `Bearer ${token}` }, dispatcher: oneConnection, signal: AbortSignal.timeout(10_000) });
+      expect(next.status).toBe(200);
+      expect(await next.json()).toMatchObject({ data: { pong: true } });
+    } finally {
+      await oneConnection.close();
+    }
+  });
+});
+
 describe('the client address', () => {
   it('is appended to X-Forwarded-For, so the chain starts with the client', async () => {
     const res = await call('/api/v1/auth/headers', { headers: { 'x-forwarded-for': '203.0.113.7' } });

@@ -1,4 +1,4 @@
-import { finished, Transform, type Readable } from 'node:stream';
+import { finished, PassThrough, Transform, type Readable } from 'node:stream';
 import fp from 'fastify-plugin';
 import proxy from '@fastify/http-proxy';
 import CircuitBreaker from 'opossum';
@@ -214,6 +214,22 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
     done();
   });
 
+  // A service may answer before it has read the whole body (no such route, its own limit, an early
+  // error). The upstream call then destroys the stream it was sending; were that the client's
+  // request itself, Node would stop reading the connection for good (a destroyed request never
+  // asks for more), and the client, still sending, would hang until the request timeout answered
+  // its next request on that connection with a 408. So the upstream call always gets a stream of
+  // its own (see `forward`), and what the client still sends is read off here and discarded, as
+  // Node does after its own early answers.
+  app.addHook('onResponse', (request, _reply, done) => {
+    const raw = request.raw;
+    if (!raw.complete && !raw.destroyed) {
+      raw.unpipe();
+      raw.resume();
+    }
+    done();
+  });
+
   /**
    * A body sent without Content-Length (chunked) can only be measured as it streams: it is
    * counted on its way to the service, and the moment it passes the limit the client gets the
@@ -407,8 +423,9 @@ async function proxyPlugin(app: FastifyInstance, settings: GatewaySettings) {
           return reply;
         }
         perPrefix ??= { byReplica: replicas.map((replica) => ({ ...options, ...handlers, getUpstream: () => replica.url })) };
-        if (request.body !== undefined && request.headers['content-length'] === undefined) {
-          request.body = limitStreamedBody(request, reply, request.body as Readable);
+        if (request.body !== undefined) {
+          // Never the client's request stream itself: see the onResponse hook above.
+          request.body = request.headers['content-length'] === undefined ? limitStreamedBody(request, reply, request.body as Readable) : (request.body as Readable).pipe(new PassThrough());
         }
         send(balancer.pick(), request, reply, dest, perPrefix);
         return reply;
