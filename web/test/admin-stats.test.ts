@@ -5,6 +5,7 @@ import {
   headlines,
   ordersByState,
   percent,
+  periodOf,
   ratioFigures,
   valueByCurrency,
   valueOverTime,
@@ -125,6 +126,19 @@ describe('admin stats chart data', () => {
         { day: '2026-12-01', EUR: 0, GBP: 0 },
         { day: '2026-12-02', EUR: 0.99, GBP: 0 },
       ]);
+    });
+  });
+
+  describe('periodOf', () => {
+    it('takes an offered period from the address', () => {
+      expect(periodOf(new URLSearchParams('days=7'))).toBe(7);
+      expect(periodOf(new URLSearchParams('days=365'))).toBe(365);
+    });
+
+    it('falls back to the default for a missing, unknown or malformed period', () => {
+      for (const query of ['', 'days=', 'days=8', 'days=abc', 'days=30.5', 'days=-7', 'days=1e9']) {
+        expect(periodOf(new URLSearchParams(query)), query).toBe(30);
+      }
     });
   });
 });

@@ -164,3 +164,14 @@ export function dayValuesOf(stats: PlatformStats): { entries: DayValue[]; range?
   if (!Array.isArray(orders.valueByDay)) return null;
   return orders.valueByDayRange ? { entries: orders.valueByDay, range: orders.valueByDayRange } : { entries: orders.valueByDay };
 }
+
+/** The periods the dashboard offers for the order value over time, in days (today included). */
+export const DASHBOARD_PERIODS = [7, 30, 90, 365] as const;
+/** The stats API's own default, so a dashboard without ?days= asks for what it would get anyway. */
+export const DEFAULT_PERIOD_DAYS = 30;
+
+/** The period in the address (?days=): one of the offered ones, else the default (a typed URL may hold anything). */
+export function periodOf(params: URLSearchParams): number {
+  const days = Number(params.get('days'));
+  return (DASHBOARD_PERIODS as readonly number[]).includes(days) ? days : DEFAULT_PERIOD_DAYS;
+}

@@ -1,18 +1,23 @@
 import { useId, type ReactNode } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, unwrap } from '@/api/client';
 import { RequireRole } from '@/auth/guards';
 import { EmptyState, ErrorNotice, Spinner } from '@/components/ui/feedback';
+import { Field, Select } from '@/components/ui/field';
 import { Card, PageHeader } from '@/components/ui/layout';
 import { dateTime, money } from '@/lib/format';
 import { cn } from '@/lib/cn';
 import {
+  DASHBOARD_PERIODS,
+  DEFAULT_PERIOD_DAYS,
   dayLabel,
   dayValuesOf,
   hasOrders,
   headlines,
   ordersByState,
+  periodOf,
   ratioFigures,
   valueByCurrency,
   valueOverTime,
@@ -39,9 +44,11 @@ export function DashboardPage() {
 }
 
 function Dashboard() {
+  const [params, setParams] = useSearchParams();
+  const days = periodOf(params);
   const stats = useQuery({
-    queryKey: ['admin', 'stats'],
-    queryFn: async () => unwrap(await api.GET('/api/v1/admin/stats')),
+    queryKey: ['admin', 'stats', days],
+    queryFn: async () => unwrap(await api.GET('/api/v1/admin/stats', { params: { query: { days } } })),
     refetchInterval: REFRESH_MS,
     placeholderData: keepPreviousData,
   });
@@ -66,12 +73,44 @@ function Dashboard() {
       {stats.error && stats.data ? (
         <ErrorNotice error={stats.error} title="The figures could not be refreshed (showing the last ones)" onRetry={() => void stats.refetch()} />
       ) : null}
-      {stats.data ? <Figures stats={stats.data} /> : null}
+      {stats.data ? (
+        <Figures
+          stats={stats.data}
+          period={
+            <PeriodSelect
+              days={days}
+              onChange={(next) => {
+                const changed = new URLSearchParams(params);
+                if (next === DEFAULT_PERIOD_DAYS) changed.delete('days');
+                else changed.set('days', String(next));
+                setParams(changed, { replace: true });
+              }}
+            />
+          }
+        />
+      ) : null}
     </div>
   );
 }
 
-function Figures({ stats }: { stats: PlatformStats }) {
+/** Which days the order value over time covers: kept in the address, so a reload or a shared link shows the same. */
+function PeriodSelect({ days, onChange }: { days: number; onChange: (days: number) => void }) {
+  return (
+    <Field label="Period" className="w-44">
+      {(props) => (
+        <Select {...props} value={days} onChange={(event) => onChange(Number(event.target.value))}>
+          {DASHBOARD_PERIODS.map((period) => (
+            <option key={period} value={period}>
+              Last {period} days
+            </option>
+          ))}
+        </Select>
+      )}
+    </Field>
+  );
+}
+
+function Figures({ stats, period }: { stats: PlatformStats; period: ReactNode }) {
   const byDay = dayValuesOf(stats);
   return (
     <div className="space-y-8">
@@ -91,9 +130,12 @@ function Figures({ stats }: { stats: PlatformStats }) {
       </section>
 
       <section aria-labelledby="dashboard-orders" className="space-y-4">
-        <h2 id="dashboard-orders" className="text-lg font-semibold text-slate-900">
-          Orders
-        </h2>
+        <div className="flex flex-wrap items-end justify-between gap-3">
+          <h2 id="dashboard-orders" className="text-lg font-semibold text-slate-900">
+            Orders
+          </h2>
+          {period}
+        </div>
         {hasOrders(stats) ? (
           <div className="grid gap-4 lg:grid-cols-2">
             <OrdersByStateChart stats={stats} />
