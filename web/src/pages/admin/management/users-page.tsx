@@ -33,13 +33,18 @@ function Users() {
   const query = userQuery(params);
   const [target, setTarget] = useState<Target | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // The suspension is decided by auth and reaches the user service's list through an event: until
+  // the list agrees, each row shows what this page just did, and the list is asked again every second.
+  const [changed, setChanged] = useState<Record<string, 'active' | 'suspended'>>({});
 
   const list = useQuery({
     queryKey: ['users', 'admin-list', query],
     queryFn: async () => unwrapPage(await api.GET('/api/v1/users', { params: { query } })),
     placeholderData: keepPreviousData,
+    refetchInterval: (current) => (current.state.data?.data.some((user) => changed[user.id] !== undefined && changed[user.id] !== user.status) ? 1000 : false),
   });
   const filtered = Boolean(query.q || query.role || query.companyId || query.status);
+  const statusOf = (user: { id: string; status: string }) => changed[user.id] ?? user.status;
 
   return (
     <div>
@@ -97,10 +102,10 @@ function Users() {
                   )}
                 </td>
                 <td className="min-w-36">
-                  {user.status === 'suspended' ? (
+                  {statusOf(user) === 'suspended' ? (
                     <div className="space-y-0.5">
                       <Badge tone="red">Suspended</Badge>
-                      {user.suspension ? (
+                      {user.status === 'suspended' && user.suspension ? (
                         <p className="text-xs text-slate-600">
                           {dateTime(user.suspension.suspendedAt)}: {user.suspension.reason}
                         </p>
@@ -114,7 +119,7 @@ function Users() {
                 <td className="relative text-right">
                   {user.id === me.id ? (
                     <span className="text-xs text-slate-600">You</span>
-                  ) : user.status === 'suspended' ? (
+                  ) : statusOf(user) === 'suspended' ? (
                     <Button size="sm" variant="secondary" onClick={() => setTarget({ id: user.id, name: user.name, email: user.email, action: 'unsuspend' })}>
                       Unsuspend user<span className="sr-only"> {user.name}</span>
                     </Button>
@@ -136,7 +141,8 @@ function Users() {
           key={`${target.id}-${target.action}`}
           target={target}
           onClose={() => setTarget(null)}
-          onDone={(message) => {
+          onDone={(message, status) => {
+            setChanged((before) => ({ ...before, [target.id]: status }));
             setTarget(null);
             setDone(message);
           }}
@@ -147,7 +153,7 @@ function Users() {
 }
 
 /** Asks for the reason (both routes require one) and suspends or lifts the suspension. */
-function StatusDialog({ target, onClose, onDone }: { target: Target; onClose: () => void; onDone: (message: string) => void }) {
+function StatusDialog({ target, onClose, onDone }: { target: Target; onClose: () => void; onDone: (message: string, status: 'active' | 'suspended') => void }) {
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   const [checked, setChecked] = useState(false);
@@ -159,7 +165,8 @@ function StatusDialog({ target, onClose, onDone }: { target: Target; onClose: ()
     },
     onSuccess: (user) => {
       void queryClient.invalidateQueries({ queryKey: ['users'] });
-      onDone(user.status === 'suspended' ? `${user.name} is suspended: their sessions end and they cannot sign in.` : `${user.name} may sign in again.`);
+      const status = user.status === 'suspended' ? 'suspended' : 'active';
+      onDone(status === 'suspended' ? `${user.name} is suspended: their sessions end and they cannot sign in.` : `${user.name} may sign in again.`, status);
     },
   });
   const problem = reasonProblem(reason);
