@@ -185,6 +185,94 @@ async function unreadCount(page: Page): Promise<number> {
   return Number((await badge.textContent())?.replace(/\D/g, '') || '0');
 }
 
+interface ApiSupplier extends Person {
+  token: string;
+  companyId: string;
+  productId: string;
+}
+
+/**
+ * A supplier set up through the API (the browser journey covers doing it by hand): registered,
+ * the given certificates added, tomatoes listed and found by search (so matching can find them).
+ */
+async function supplierThroughApi(role: string, certificates: string[], sku: string): Promise<ApiSupplier> {
+  const who = person(role);
+  const json = (body: unknown, token?: string): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const registered = await call('/api/v1/auth/register', json({ email: who.email, password: PASSWORD, name: who.name, role: 'supplier', company: { name: who.company, country: 'ES' } }));
+  expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+  const token: string = registered.body.data.accessToken;
+  const companyId: string = registered.body.data.user.companyId;
+  for (const type of certificates) {
+    const certificate = { type, number: `${type}-${sku}`, issuedBy: 'Bureau Veritas', validFrom: isoDay(-30), validUntil: isoDay(365) };
+    // The user service creates the company from user.registered: until then it answers 404.
+    await expect.poll(async () => (await call(`/api/v1/companies/${companyId}/certifications`, json(certificate, token))).status, { timeout: SLOW, interval: 500 }).toBe(201);
+  }
+  const product = {
+    sku,
+    // Worded like the journey's product, so the RFQ's item finds both as relevant (matching keeps
+    // only products scoring close to the best one).
+    name: `Vine tomatoes ${suffix} Murcia`,
+    description: 'Class I vine tomatoes from Murcia, 6 kg cases.',
+    category: 'vegetables.tomatoes',
+    originCountry: 'ES',
+    unit: 'kg',
+    moq: 100,
+    priceTiers: [{ minQuantity: 100, unitPrice: 1.8, currency: 'EUR' }],
+    certifications: certificates,
+    allergens: [],
+    storage: 'chilled',
+  };
+  // The catalog learns of the certificates from their events: until then claiming them is a 400.
+  let productId = '';
+  await expect
+    .poll(
+      async () => {
+        const created = await call('/api/v1/products', json(product, token));
+        if (created.status === 201) productId = created.body.data.id;
+        return created.status;
+      },
+      { timeout: SLOW, interval: 500 },
+    )
+    .toBe(201);
+  await expect.poll(async () => (await call(`/api/v1/products?q=${encodeURIComponent(sku)}`, { headers: { authorization: `Bearer ${adminToken}` } })).body?.data?.length ?? 0, { timeout: SLOW, interval: 500 }).toBeGreaterThan(0);
+  return { ...who, token, companyId, productId };
+}
+
+/** The buyer's RFQ form, filled in and posted: tomatoes to Germany (the EU market), HACCP required. Returns the RFQ's path. */
+async function postRfqThroughBrowser(page: Page, title: string, screenshot?: string): Promise<string> {
+  await page.goto('/rfqs/new');
+  await page.getByRole('heading', { level: 1, name: 'New request for quotation' }).waitFor();
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Delivery country').fill('DE');
+  await page.getByRole('checkbox', { name: 'HACCP' }).check();
+  await page.getByLabel('Item 1 name').fill('Vine tomatoes');
+  await page.getByLabel('Item 1 category').selectOption('vegetables.tomatoes');
+  await page.getByLabel('Item 1 quantity').fill('500');
+  if (screenshot) await checkPage(page, screenshot);
+  await page.getByRole('button', { name: 'Post RFQ' }).click();
+  await page.waitForURL((url) => /^\/rfqs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: SLOW });
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  return new URL(page.url()).pathname;
+}
+
+let adminSession: Page | undefined;
+/** The platform admin, signed in through the login page once and reused. */
+async function signedInAdmin(): Promise<Page> {
+  if (adminSession) return adminSession;
+  const admin = await newPage();
+  await admin.goto('/login');
+  await admin.getByLabel('E-mail').fill(LOCAL_ADMIN.email);
+  await admin.getByLabel('Password').fill(LOCAL_ADMIN.password);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.waitForURL((url) => url.pathname === '/admin', { timeout: SLOW });
+  adminSession = admin;
+  return admin;
+}
+
 const supplier = person('supplier');
 const buyer = person('buyer');
 const otherBuyer = person('other-buyer');
@@ -192,11 +280,18 @@ const productName = `Vine tomatoes ${suffix}`;
 const rfqTitle = `Vine tomatoes for Berlin ${suffix}`;
 let rfqPath = '';
 let orderPath = '';
+/** The journey's two people, still signed in, for the tests after it. */
+let buyerPage: Page | undefined;
+let supplierPage: Page | undefined;
+/** A second supplier: HACCP only (no ISO 22000, which the EU requires); verified by the admin below. */
+let haccpOnly: ApiSupplier | undefined;
 
 describe('the web console in a browser', () => {
   it('carries a supplier and a buyer from registration to a compliant order', { timeout: 300_000 }, async () => {
     const sup = await newPage();
     const buy = await newPage();
+    supplierPage = sup;
+    buyerPage = buy;
 
     // Registration: each lands on its role's home page, signed in.
     await registerThroughBrowser(sup, supplier, 'supplier', 'ES', '/inbox');
@@ -247,19 +342,7 @@ describe('the web console in a browser', () => {
     await checkPage(buy, 'catalogue');
 
     // The buyer posts an RFQ for tomatoes to Germany, HACCP required.
-    await buy.goto('/rfqs/new');
-    await buy.getByRole('heading', { level: 1, name: 'New request for quotation' }).waitFor();
-    await buy.getByLabel('Title').fill(rfqTitle);
-    await buy.getByLabel('Delivery country').fill('DE');
-    await buy.getByRole('checkbox', { name: 'HACCP' }).check();
-    await buy.getByLabel('Item 1 name').fill('Vine tomatoes');
-    await buy.getByLabel('Item 1 category').selectOption('vegetables.tomatoes');
-    await buy.getByLabel('Item 1 quantity').fill('500');
-    await checkPage(buy, 'rfq-new');
-    await buy.getByRole('button', { name: 'Post RFQ' }).click();
-    await buy.waitForURL((url) => /^\/rfqs\/(?!new$)[^/]+$/.test(url.pathname), { timeout: SLOW });
-    rfqPath = new URL(buy.url()).pathname;
-    await buy.getByRole('heading', { level: 1, name: rfqTitle }).waitFor();
+    rfqPath = await postRfqThroughBrowser(buy, rfqTitle, 'rfq-new');
 
     // Matching: the supplier appears under "Matched suppliers" (the page polls until matched).
     const matches = buy.getByRole('region', { name: 'Matched suppliers' });
@@ -355,17 +438,227 @@ describe('the web console in a browser', () => {
   });
 
   it('shows the admin the headline numbers, the new order counted', { timeout: 120_000 }, async () => {
-    const admin = await newPage();
-    await admin.goto('/login');
-    await admin.getByLabel('E-mail').fill(LOCAL_ADMIN.email);
-    await admin.getByLabel('Password').fill(LOCAL_ADMIN.password);
-    await admin.getByRole('button', { name: 'Sign in' }).click();
-    await admin.waitForURL((url) => url.pathname === '/admin', { timeout: SLOW });
+    const admin = await signedInAdmin();
+    await admin.goto('/admin');
     await admin.getByRole('heading', { level: 1, name: 'Platform dashboard' }).waitFor();
     const orders = admin.locator('dt:text-is("Orders") + dd');
     // The admin service counts from events: the dashboard refreshes itself every 15 s.
     await expect.poll(async () => Number(((await orders.textContent()) ?? '').replace(/\D/g, '') || '0'), { timeout: SLOW, interval: 1000 }).toBeGreaterThanOrEqual(orderPath ? 1 : 0);
     await expect.poll(async () => Number(((await admin.locator('dt:text-is("Companies") + dd').first().textContent()) ?? '').replace(/\D/g, '') || '0')).toBeGreaterThanOrEqual(3);
     await checkPage(admin, 'admin-dashboard');
+
+    // The period of the order value over time is chosen, kept in the address, and asked of the API.
+    const overTime = admin.locator('figcaption', { hasText: 'Order value per currency per day' });
+    await overTime.waitFor({ timeout: SLOW });
+    const thirtyDays = await overTime.textContent();
+    await admin.getByLabel('Period').selectOption('7');
+    await admin.waitForURL((url) => url.searchParams.get('days') === '7');
+    await expect.poll(() => overTime.textContent()).not.toBe(thirtyDays);
+    expect(await admin.getByLabel('Period').inputValue()).toBe('7');
+  });
+
+  it('lets the admin verify a company (the dashboard counts it), suspend and reinstate a user, and save a market rule set', { timeout: 240_000 }, async () => {
+    haccpOnly = await supplierThroughApi('haccp-only-supplier', ['HACCP'], `TOM-${suffix}-H`);
+    const admin = await signedInAdmin();
+
+    // The dashboard's "N verified" under Companies, before and after.
+    const verifiedFigure = admin.locator('dt:text-is("Companies") ~ dd', { hasText: /verified$/ });
+    const verifiedNow = async () => Number((((await verifiedFigure.textContent()) ?? '').match(/([\d,.]+) verified/)?.[1] ?? 'NaN').replace(/\D/g, ''));
+    await admin.goto('/admin');
+    await verifiedFigure.waitFor({ timeout: SLOW });
+    const verifiedBefore = await verifiedNow();
+    expect(verifiedBefore).toBeGreaterThanOrEqual(0);
+
+    await admin.goto(`/admin/companies?q=${encodeURIComponent(haccpOnly.company)}`);
+    await admin.getByRole('heading', { level: 1, name: 'Companies' }).waitFor();
+    const row = admin.getByRole('row', { name: haccpOnly.company });
+    await row.getByText('Not verified').waitFor({ timeout: SLOW });
+    await admin.getByRole('button', { name: `Verify company ${haccpOnly.company}` }).click();
+    await admin.getByText(`${haccpOnly.company} is verified`).waitFor({ timeout: SLOW });
+    await row.getByText('Verified', { exact: true }).waitFor();
+    await checkPage(admin, 'admin-companies');
+    const company = await call(`/api/v1/companies/${haccpOnly.companyId}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(company.body.data).toMatchObject({ id: haccpOnly.companyId, verified: true });
+
+    // The stats read model hears company.verified: the dashboard moves by one. Waited for on the
+    // API, then one reload (reloading in a loop can cut a refresh-token rotation short, and the
+    // reuse detection then rightly signs the admin out).
+    const stats = () => call('/api/v1/admin/stats', { headers: { authorization: `Bearer ${adminToken}` } });
+    await expect.poll(async () => (await stats()).body?.data?.companies?.verified, { timeout: SLOW, interval: 1000 }).toBeGreaterThanOrEqual(verifiedBefore + 1);
+    await admin.goto('/admin');
+    await expect.poll(verifiedNow, { timeout: SLOW, interval: 1000 }).toBe(verifiedBefore + 1);
+
+    // Suspend the other company's buyer: their sign-in is refused until it is lifted.
+    const signIn = () =>
+      call('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: otherBuyer.email, password: PASSWORD }) });
+    expect((await signIn()).status).toBe(200);
+    await admin.goto(`/admin/users?q=${encodeURIComponent(otherBuyer.email)}`);
+    await admin.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await admin.getByRole('button', { name: `Suspend user ${otherBuyer.name}` }).click();
+    const suspendDialog = admin.getByRole('dialog', { name: `Suspend ${otherBuyer.name}?` });
+    await suspendDialog.getByLabel('Reason').fill('Card payments disputed; suspended pending review.');
+    await checkPage(admin, 'admin-users-suspend-dialog');
+    await suspendDialog.getByRole('button', { name: 'Suspend user' }).click();
+    await admin.getByText(`${otherBuyer.name} is suspended`).waitFor({ timeout: SLOW });
+    await admin.getByRole('row', { name: otherBuyer.email }).getByText('Suspended', { exact: true }).waitFor();
+    await checkPage(admin, 'admin-users');
+    await expect.poll(async () => (await signIn()).status, { timeout: SLOW, interval: 500 }).not.toBe(200);
+
+    await admin.getByRole('button', { name: `Unsuspend user ${otherBuyer.name}` }).click();
+    const liftDialog = admin.getByRole('dialog', { name: `Unsuspend ${otherBuyer.name}?` });
+    await liftDialog.getByLabel('Reason').fill('Review closed, payments settled.');
+    await liftDialog.getByRole('button', { name: 'Unsuspend user' }).click();
+    await admin.getByText(`${otherBuyer.name} may sign in again`).waitFor({ timeout: SLOW });
+    await expect.poll(async () => (await signIn()).status, { timeout: SLOW, interval: 500 }).toBe(200);
+
+    // A market rule set (UK: no test here delivers there) saved as a new version.
+    await admin.goto('/admin/rules');
+    await admin.getByRole('heading', { level: 1, name: 'Market rules' }).waitFor();
+    await admin.getByRole('link', { name: /^UK · / }).waitFor({ timeout: SLOW });
+    await checkPage(admin, 'admin-rules');
+    await admin.getByRole('link', { name: /^UK · / }).click();
+    await admin.getByRole('heading', { level: 2, name: /^Edit version \d+$/ }).waitFor();
+    const versionBefore = Number((await admin.getByRole('heading', { level: 2, name: /^Edit version/ }).textContent())!.replace(/\D/g, ''));
+    await admin.getByLabel('Expiry warning (days)').fill('45');
+    await admin.getByRole('button', { name: 'Save rules' }).click();
+    await admin.getByText(`Saved as version ${versionBefore + 1}.`).waitFor({ timeout: SLOW });
+    const rules = await call('/api/v1/compliance/rules/UK', { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(rules.body.data).toMatchObject({ market: 'UK', version: versionBefore + 1, expiryWarningDays: 45 });
+    // The version history lists the new version as the current one.
+    await admin.getByRole('region', { name: 'Version history table' }).getByRole('cell', { name: new RegExp(`^v${versionBefore + 1}\\s*\\(current\\)$`) }).waitFor({ timeout: SLOW });
+    await checkPage(admin, 'admin-rule-edit');
+
+    // The audit log holds what was just done; one event opens.
+    await admin.goto('/admin/audit');
+    await admin.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    const firstEvent = admin.locator('a[href^="/admin/audit/"]').first();
+    await firstEvent.waitFor({ timeout: SLOW });
+    await checkPage(admin, 'admin-audit');
+    await firstEvent.click();
+    await admin.getByRole('heading', { level: 1, name: /^Event / }).waitFor({ timeout: SLOW });
+    await checkPage(admin, 'admin-audit-event');
+
+    await admin.goto('/admin/dead-letters');
+    await admin.getByRole('heading', { level: 1, name: 'Dead letters' }).waitFor();
+    await admin.getByText('No dead letters: every event was handled').or(admin.getByRole('region', { name: 'Dead letters' })).first().waitFor({ timeout: SLOW });
+    await checkPage(admin, 'admin-dead-letters');
+  });
+
+  it('shows the buyer why compliance rejected an order: a supplier without ISO 22000 delivering to the EU', { timeout: 240_000 }, async () => {
+    expect(haccpOnly, 'the admin test set up the HACCP-only supplier').toBeDefined();
+    const buy = buyerPage!;
+    const title = `Vine tomatoes for Munich ${suffix}`;
+    const path = await postRfqThroughBrowser(buy, title);
+    const rfqId = path.split('/').pop()!;
+
+    // The HACCP-only supplier is matched (the RFQ asks for HACCP only) and quotes through the API.
+    const matches = buy.getByRole('region', { name: 'Matched suppliers' });
+    await matches.getByRole('link', { name: haccpOnly!.company }).waitFor({ timeout: SLOW });
+    const rfq = await call(`/api/v1/rfqs/${rfqId}`, { headers: { authorization: `Bearer ${haccpOnly!.token}` } });
+    expect(rfq.status).toBe(200);
+    const quote = await call(`/api/v1/rfqs/${rfqId}/quotes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${haccpOnly!.token}` },
+      body: JSON.stringify({
+        items: [{ rfqItemId: rfq.body.data.items[0].id, unitPriceMinor: 185, productId: haccpOnly!.productId }],
+        currency: 'EUR',
+        leadTimeDays: 4,
+        validUntil: isoDay(14),
+        notes: 'Ex works Murcia',
+      }),
+    });
+    expect(quote.status, JSON.stringify(quote.body)).toBe(201);
+
+    // The buyer awards it in the console.
+    const award = buy.getByRole('button', { name: `Award the quote of ${haccpOnly!.company}` });
+    await award.waitFor({ timeout: SLOW });
+    await award.click();
+    const dialog = buy.getByRole('dialog', { name: 'Award this quote?' });
+    await dialog.getByRole('button', { name: 'Award quote' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: SLOW });
+
+    // The order is rejected by compliance, and its page says why.
+    const orderLink = buy.locator('a[href^="/orders/"]').first();
+    await orderLink.waitFor({ timeout: SLOW });
+    await orderLink.click();
+    await buy.waitForURL(/\/orders\/[^/]+$/);
+    await buy.getByRole('heading', { name: 'Compliance check failed (EU)' }).waitFor({ timeout: SLOW });
+    const verdict = await buy.getByRole('region', { name: /^Compliance check/ }).innerText();
+    expect(verdict).toMatch(/ISO ?22000/);
+    await expect.poll(() => buy.locator('main').textContent(), { timeout: SLOW }).toContain('Rejected');
+    await checkPage(buy, 'order-rejected');
+
+    // The RFQ reopens for another award (its page says so).
+    await buy.goto(path);
+    await buy.getByRole('heading', { level: 1, name: title }).waitFor();
+    // The RFQ reopens (round 2), and its page says so.
+    await expect.poll(async () => (await call(`/api/v1/rfqs/${rfqId}`, { headers: { authorization: `Bearer ${haccpOnly!.token}` } })).body?.data?.status, { timeout: SLOW, interval: 1000 }).toBe('open');
+    await buy.goto(path);
+    await buy.getByRole('heading', { level: 1, name: title }).waitFor();
+    await buy.locator('h1 + p').getByText('Open', { exact: true }).waitFor({ timeout: SLOW });
+  });
+
+  it('passes the accessibility scan on the other pages: sign-in, registration, lists, product, company, supplier orders', { timeout: 180_000 }, async () => {
+    const anonymous = await newPage();
+    await anonymous.goto('/login');
+    await anonymous.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await checkPage(anonymous, 'login');
+    await anonymous.goto('/register');
+    await anonymous.getByRole('heading', { name: 'Create your company account' }).waitFor();
+    await checkPage(anonymous, 'register');
+
+    const buy = buyerPage!;
+    await buy.goto('/rfqs');
+    await buy.getByRole('heading', { level: 1, name: 'My RFQs' }).waitFor();
+    await buy.getByRole('link', { name: rfqTitle }).waitFor({ timeout: SLOW });
+    await checkPage(buy, 'rfq-list');
+    await buy.goto('/orders');
+    await buy.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await buy.locator('a[href^="/orders/"]').first().waitFor({ timeout: SLOW });
+    await checkPage(buy, 'order-list');
+
+    // The product page, from the catalogue, and its supplier's public profile.
+    await buy.goto(`/search?q=${encodeURIComponent(productName)}`);
+    await buy.getByRole('link', { name: productName, exact: true }).first().click();
+    await buy.getByRole('heading', { level: 1, name: productName, exact: true }).waitFor({ timeout: SLOW });
+    await checkPage(buy, 'product');
+    await buy.getByRole('link', { name: supplier.company }).first().click();
+    await buy.getByRole('heading', { level: 1 }).filter({ hasText: supplier.company }).waitFor({ timeout: SLOW });
+    await checkPage(buy, 'company-public');
+
+    const sup = supplierPage!;
+    await sup.goto('/orders');
+    await sup.getByRole('heading', { level: 1, name: 'Orders' }).waitFor();
+    await sup.locator('a[href^="/orders/"]').first().waitFor({ timeout: SLOW });
+    await checkPage(sup, 'supplier-orders');
+    // The journey's confirmed order: the supplier ships it, the buyer confirms its delivery.
+    await sup.goto(orderPath);
+    await sup.getByRole('heading', { level: 1, name: /^Order / }).waitFor({ timeout: SLOW });
+    await sup.getByRole('button', { name: 'Mark shipped' }).click();
+    const ship = sup.getByRole('dialog', { name: 'Mark shipped?' });
+    await checkPage(sup, 'supplier-order-ship-dialog');
+    await ship.getByRole('button', { name: 'Mark shipped' }).click();
+    await ship.waitFor({ state: 'hidden', timeout: SLOW });
+    await sup.locator('h1 + p').getByText('Shipped', { exact: true }).waitFor({ timeout: SLOW });
+    await checkPage(sup, 'supplier-order-detail');
+    await buy.goto(orderPath);
+    await buy.getByRole('button', { name: 'Confirm delivery' }).click({ timeout: SLOW });
+    const deliver = buy.getByRole('dialog', { name: 'Confirm delivery?' });
+    await deliver.getByRole('button', { name: 'Confirm delivery' }).click();
+    await deliver.waitFor({ state: 'hidden', timeout: SLOW });
+    await buy.locator('h1 + p').getByText('Delivered', { exact: true }).waitFor({ timeout: SLOW });
+    const delivered = await call(`/api/v1/orders/${orderPath.split('/').pop()}`, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(delivered.body.data.status).toBe('delivered');
+    await sup.goto('/products');
+    await sup.getByRole('link', { name: /Edit/ }).first().click();
+    await sup.getByRole('heading', { level: 1, name: 'Edit product' }).waitFor({ timeout: SLOW });
+    await checkPage(sup, 'product-edit');
+
+    // A phone-sized screen: the menu folds away and the page still passes.
+    await buy.setViewportSize({ width: 390, height: 844 });
+    await buy.goto('/rfqs');
+    await buy.getByRole('heading', { level: 1, name: 'My RFQs' }).waitFor();
+    await checkPage(buy, 'rfq-list-phone');
+    await buy.setViewportSize({ width: 1280, height: 900 });
   });
 });
