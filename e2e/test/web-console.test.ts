@@ -259,6 +259,21 @@ async function postRfqThroughBrowser(page: Page, title: string, screenshot?: str
   return new URL(page.url()).pathname;
 }
 
+/** On an RFQ page: awards the quote of `company` (confirming the dialog), then opens the order it became. Returns the order's path. */
+async function awardAndOpenOrder(page: Page, company: string): Promise<string> {
+  const award = page.getByRole('button', { name: `Award the quote of ${company}` });
+  await award.waitFor({ timeout: SLOW });
+  await award.click();
+  const dialog = page.getByRole('dialog', { name: 'Award this quote?' });
+  await dialog.getByRole('button', { name: 'Award quote' }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: SLOW });
+  const orderLink = page.locator('a[href^="/orders/"]').first();
+  await orderLink.waitFor({ timeout: SLOW });
+  await orderLink.click();
+  await page.waitForURL(/\/orders\/[^/]+$/);
+  return new URL(page.url()).pathname;
+}
+
 let adminSession: Page | undefined;
 /** The platform admin, signed in through the login page once and reused. */
 async function signedInAdmin(): Promise<Page> {
@@ -391,18 +406,8 @@ describe('the web console in a browser', () => {
     await checkPage(buy, 'rfq-detail-quotes');
 
     // Award it.
-    await buy.getByRole('button', { name: `Award the quote of ${supplier.company}` }).click();
-    const dialog = buy.getByRole('dialog', { name: 'Award this quote?' });
-    await dialog.waitFor();
-    await dialog.getByRole('button', { name: 'Award quote' }).click();
-    await dialog.waitFor({ state: 'hidden', timeout: SLOW });
-
     // The order: the RFQ page links to it once placed; compliance passes for the EU.
-    const orderLink = buy.locator('a[href^="/orders/"]').first();
-    await orderLink.waitFor({ timeout: SLOW });
-    await orderLink.click();
-    await buy.waitForURL(/\/orders\/[^/]+$/);
-    orderPath = new URL(buy.url()).pathname;
+    orderPath = await awardAndOpenOrder(buy, supplier.company);
     await buy.getByRole('heading', { level: 1, name: /^Order / }).waitFor();
     // The verdict, with its reasons in the message should it be a rejection.
     await buy.getByRole('heading', { name: /^Compliance check (passed|failed)/ }).waitFor({ timeout: SLOW });
@@ -570,18 +575,8 @@ describe('the web console in a browser', () => {
     expect(quote.status, JSON.stringify(quote.body)).toBe(201);
 
     // The buyer awards it in the console.
-    const award = buy.getByRole('button', { name: `Award the quote of ${haccpOnly!.company}` });
-    await award.waitFor({ timeout: SLOW });
-    await award.click();
-    const dialog = buy.getByRole('dialog', { name: 'Award this quote?' });
-    await dialog.getByRole('button', { name: 'Award quote' }).click();
-    await dialog.waitFor({ state: 'hidden', timeout: SLOW });
-
     // The order is rejected by compliance, and its page says why.
-    const orderLink = buy.locator('a[href^="/orders/"]').first();
-    await orderLink.waitFor({ timeout: SLOW });
-    await orderLink.click();
-    await buy.waitForURL(/\/orders\/[^/]+$/);
+    await awardAndOpenOrder(buy, haccpOnly!.company);
     await buy.getByRole('heading', { name: 'Compliance check failed (EU)' }).waitFor({ timeout: SLOW });
     const verdict = await buy.getByRole('region', { name: /^Compliance check/ }).innerText();
     expect(verdict).toMatch(/ISO ?22000/);
