@@ -26,6 +26,7 @@ import {
   type PlatformStats,
   type RatioFigure,
 } from '../stats-charts';
+import { withChanges } from '../management/filters';
 
 /** How often the figures are fetched again, so the dashboard follows orders as they are placed. */
 const REFRESH_MS = 15_000;
@@ -79,12 +80,7 @@ function Dashboard() {
           period={
             <PeriodSelect
               days={days}
-              onChange={(next) => {
-                const changed = new URLSearchParams(params);
-                if (next === DEFAULT_PERIOD_DAYS) changed.delete('days');
-                else changed.set('days', String(next));
-                setParams(changed, { replace: true });
-              }}
+              onChange={(next) => setParams(withChanges(params, { days: next === DEFAULT_PERIOD_DAYS ? undefined : next }), { replace: true })}
             />
           }
         />
